@@ -1,0 +1,73 @@
+/**
+ * The one error type of secushare, with stable string codes.
+ *
+ * Contract: codes never change meaning and are never renamed; new codes may be added. The RPC
+ * layer maps each code to a JSON-RPC error the UI can show, and the CLI prints `code: message`.
+ * Peer input that fails to decode always raises a SecushareError, never anything else.
+ */
+export const ERROR_CODES = {
+  // generic
+  INVALID_ARGUMENT: 'a parameter is missing or malformed',
+  LIMIT_EXCEEDED: 'a named limit (protocol/limits.ts) was exceeded',
+  NOT_FOUND: 'the thing asked for does not exist',
+  INTERNAL: 'a bug: something that should not happen did',
+  // PSYC packet codec (protocol/packet.ts)
+  PACKET_TRUNCATED: 'the input ends before the packet terminator',
+  PACKET_BAD_OPERATOR: 'a modifier line has an unknown or lone operator',
+  PACKET_BAD_NAME: 'a variable or method name is empty or has characters outside [A-Za-z0-9_]',
+  PACKET_BAD_VALUE: 'a modifier value is malformed (missing TAB, LF inside a plain value, ...)',
+  PACKET_BAD_LENGTH: 'a length field is malformed or does not match the bytes that follow',
+  PACKET_BAD_METHOD: 'the method line is malformed',
+  PACKET_BAD_END: 'the packet does not end with LF "|" LF where it must',
+  PACKET_TRAILING_BYTES: 'bytes follow the packet terminator',
+  PACKET_NONCANONICAL: 'the bytes decode but would not re-encode identically',
+  PACKET_BAD_LIST: 'a _list value does not follow the PSYC list syntax',
+  PACKET_BAD_DICT: 'a _dict value does not follow the PSYC dict syntax',
+  // envelopes and padding (protocol/envelope.ts, protocol/padding.ts)
+  ENVELOPE_BAD_VERSION: 'the envelope version is not one this node speaks',
+  ENVELOPE_BAD_KIND: 'the envelope kind is unknown',
+  ENVELOPE_MALFORMED: 'the envelope bytes do not have the v1 layout',
+  ENVELOPE_BAD_SIGNATURE: 'the envelope signature does not verify',
+  PADDING_INVALID: 'padded bytes are not a bucket size or the padding is malformed',
+  DECRYPT_FAILED: 'authenticated decryption failed (wrong key or tampered ciphertext)',
+  // crypto and identity
+  CRYPTO_UNAVAILABLE: 'no libsodium backend could be loaded',
+  BAD_KEY: 'a key has the wrong length or form',
+  WRONG_PASSPHRASE: 'the passphrase does not open the keys',
+  PASSPHRASE_REQUIRED: 'the keys are protected and no passphrase was given',
+  EXPORT_CORRUPT: 'the identity export file is truncated, damaged or not an export file',
+  EGO_NOT_FOUND: 'no identity (ego) with that key on this node',
+  EGO_EXISTS: 'that identity (ego) is already on this node',
+  // home directory and store
+  HOME_EXISTS: 'the home is already initialised',
+  HOME_NOT_INITIALISED: 'the home has no secushare node yet (run `secushare init`)',
+  HOME_CORRUPT: 'a file in the home is damaged or is not a secushare store',
+  SCHEMA_TOO_NEW: 'the store was written by a newer secushare',
+  STORE_CLOSED: 'the store was used after it was closed',
+} as const
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export class SecushareError extends Error {
+  override readonly name = 'SecushareError'
+  constructor (
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail: Readonly<Record<string, unknown>> = {}
+  ) {
+    super(message)
+  }
+
+  toJSON (): { code: ErrorCode, message: string, detail: Readonly<Record<string, unknown>> } {
+    return { code: this.code, message: this.message, detail: this.detail }
+  }
+}
+
+export function isSecushareError (e: unknown, code?: ErrorCode): e is SecushareError {
+  return e instanceof SecushareError && (code === undefined || e.code === code)
+}
+
+/** Raise LIMIT_EXCEEDED naming the limit constant, so tests and peers can tell which one. */
+export function limitExceeded (limit: string, max: number, actual: number): SecushareError {
+  return new SecushareError('LIMIT_EXCEEDED', `${limit} exceeded: ${actual} > ${max}`, { limit, max, actual })
+}
