@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: 'a named limit (protocol/limits.ts) was exceeded',
   NOT_FOUND: 'the thing asked for does not exist',
   INTERNAL: 'a bug: something that should not happen did',
+  FILE_ERROR: 'a file named by the user could not be read or written',
   // PSYC packet codec (protocol/packet.ts)
   PACKET_TRUNCATED: 'the input ends before the packet terminator',
   PACKET_BAD_OPERATOR: 'a modifier line has an unknown or lone operator',

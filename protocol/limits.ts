@@ -34,3 +34,9 @@ export const MAX_NAME_LABELS = 16
 export const MAX_MESSAGE_ID = Number.MAX_SAFE_INTEGER
 /** Envelope: the largest key generation. */
 export const MAX_GENERATION = 0xffff_ffff
+/**
+ * Envelope: the largest frame, the largest bucket plus its 16-byte AEAD tag inside 138 bytes of
+ * fixed fields and signature (protocol/envelope.ts; a test checks the sum). Transports can use it
+ * as their frame cap.
+ */
+export const MAX_ENVELOPE_BYTES = 138 + MAX_PADDED_BYTES + 16

@@ -1,0 +1,27 @@
+/**
+ * `npm run bench [-- --quick]`: runs every benchmark, prints one table and writes
+ * bench/results.json. Each figure carries its unit and, where there is one, the reference
+ * measured in the same run and the ratio. Not a test: nothing here asserts a speed.
+ */
+import { writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { benchCodecVsJson } from './codec-vs-json.js'
+import { formatTable, type BenchResult } from './report.js'
+
+const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean }) => Promise<BenchResult[]> }> = [
+  { name: 'codec vs JSON', run: benchCodecVsJson }
+]
+
+const quick = process.argv.includes('--quick')
+const results: BenchResult[] = []
+for (const b of BENCHMARKS) {
+  process.stderr.write(`bench: ${b.name}${quick ? ' (quick)' : ''}\n`)
+  results.push(...await b.run({ quick }))
+}
+
+process.stdout.write(formatTable(results))
+
+const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json')
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, results }, null, 2) + '\n')
+console.log(`\nwrote ${out}`)
