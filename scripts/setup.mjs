@@ -3,7 +3,7 @@
 // they are missing or stale, then compiles the TypeScript into dist/. Used by `npm start`,
 // `npm test` and `npm run bench`, so a fresh clone needs no other step.
 import { execFileSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -26,5 +26,18 @@ if (!existsSync(installed) || mtime(installed) < mtime(lock)) {
   execFileSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
 }
 
-log('compiling TypeScript')
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' })
+// Compile when any TypeScript source (or the config) is newer than the last successful build.
+const stamp = join(root, 'dist', '.built')
+const newest = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+  const p = join(dir, e.name)
+  if (e.isDirectory()) return Math.max(m, newest(p))
+  return e.name.endsWith('.ts') ? Math.max(m, mtime(p)) : m
+}, 0)
+const sources = Math.max(mtime(join(root, 'tsconfig.json')), mtime(installed),
+  ...['protocol', 'core', 'cli', 'test', 'bench'].filter((d) => existsSync(join(root, d))).map((d) => newest(join(root, d))))
+if (mtime(stamp) <= sources) {
+  log('compiling TypeScript')
+  rmSync(join(root, 'dist'), { recursive: true, force: true }) // no stale output of deleted sources
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' })
+  writeFileSync(stamp, new Date().toISOString() + '\n')
+}
