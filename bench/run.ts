@@ -7,10 +7,12 @@ import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchCodecVsJson } from './codec-vs-json.js'
+import { benchDaemon } from './daemon.js'
 import { formatTable, type BenchResult } from './report.js'
 
 const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean }) => Promise<BenchResult[]> }> = [
-  { name: 'codec vs JSON', run: benchCodecVsJson }
+  { name: 'codec vs JSON', run: benchCodecVsJson },
+  { name: 'daemon start and memory', run: benchDaemon }
 ]
 
 const quick = process.argv.includes('--quick')

@@ -3,6 +3,8 @@
  * (README "Command line"); extend, never rename.
  */
 import { Command, CommanderError } from 'commander'
+import { registerContacts } from './commands/contacts.js'
+import { registerDaemon } from './commands/daemon.js'
 import { registerId } from './commands/id.js'
 import { registerInit } from './commands/init.js'
 import { registerStatus } from './commands/status.js'
@@ -28,7 +30,10 @@ export function buildProgram (io: Io): { program: Command, json: () => boolean }
   registerInit(program, context)
   registerStatus(program, context)
   registerId(program, context)
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
+  registerDaemon(program, context)
+  registerContacts(program, context)
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
+  for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
   return { program, json: () => json }
 }
 

@@ -39,6 +39,31 @@ export const ERROR_CODES = {
   EXPORT_CORRUPT: 'the identity export file is truncated, damaged or not an export file',
   EGO_NOT_FOUND: 'no identity (ego) with that key on this node',
   EGO_EXISTS: 'that identity (ego) is already on this node',
+  // invites and contacts
+  INVITE_INVALID: 'the text is not a secushare invite link, or it is damaged',
+  INVITE_EXPIRED: 'the invite has expired',
+  INVITE_REFUSED: 'the inviter refused the invite: unknown, already used, or a wrong secret',
+  CONTACT_EXISTS: 'that person is already a contact',
+  CONTACT_NOT_FOUND: 'no contact with that petname',
+  PETNAME_TAKEN: 'another contact already has that petname',
+  HANDSHAKE_FAILED: 'the peer did not complete the contact handshake correctly',
+  // daemon
+  DAEMON_NOT_RUNNING: 'no daemon is running for this home',
+  DAEMON_RUNNING: 'a daemon is already running for this home',
+  CONFIG_INVALID: 'the config file in the home is not valid',
+  // network (core/net)
+  LISTEN_FAILED: 'the node could not listen on a configured address (in use, not on this machine, relay unreachable)',
+  PEER_UNREACHABLE: 'no connection to the peer could be made (no address worked, or the dial timed out)',
+  PROTOCOL_UNSUPPORTED: 'the peer does not speak the requested protocol',
+  STREAM_TIMEOUT: 'the peer sent no whole frame in time',
+  STREAM_CLOSED: 'the stream ended, was reset or was aborted before the frame was complete',
+  FRAME_BAD_LENGTH: 'a frame length prefix is not a minimal unsigned varint of at most MAX_FRAME_PREFIX_BYTES bytes',
+  // RPC between the daemon and its CLI/UIs (core/rpc)
+  DAEMON_UNREACHABLE: 'the daemon RPC endpoint does not answer, or the connection to it closed',
+  RPC_UNAUTHORIZED: 'the RPC server refused the token (missing or wrong)',
+  RPC_REFUSED: 'the RPC server refused the connection (browser Origin, unexpected Host, too many failed logins or connections)',
+  RPC_TIMEOUT: 'the daemon did not answer an RPC request in time',
+  RPC_LISTEN_FAILED: 'the RPC server could not listen on its address (in use, not local, or not permitted)',
   // home directory and store
   HOME_EXISTS: 'the home is already initialised',
   HOME_NOT_INITIALISED: 'the home has no secushare node yet (run `secushare init`)',

@@ -40,3 +40,67 @@ export const MAX_GENERATION = 0xffff_ffff
  * as their frame cap.
  */
 export const MAX_ENVELOPE_BYTES = 138 + MAX_PADDED_BYTES + 16
+
+/** Invite links: addresses carried, bytes of one address or of the peer id, characters of a link. */
+export const MAX_INVITE_ADDRS = 8
+export const MAX_INVITE_FIELD_BYTES = 255
+export const MAX_INVITE_LINK_CHARS = 4096
+/** Petnames: bytes of the name a person gives a contact. */
+export const MAX_PETNAME_BYTES = 64
+/** One contact-handshake message (a PSYC packet in one frame). */
+export const MAX_HANDSHAKE_BYTES = 4096
+/** Strangers remembered from LAN discovery (`nearby`); the oldest is forgotten first. */
+export const MAX_NEARBY_PEERS = 64
+/** Invite lifetime: default and the longest allowed (seconds). */
+export const DEFAULT_INVITE_TTL_S = 7 * 24 * 3600
+export const MAX_INVITE_TTL_S = 30 * 24 * 3600
+
+/**
+ * Network: one frame on a libp2p stream (core/net/framing.ts), the body without its length prefix.
+ * A frame carries one protocol message, at most an envelope plus 256 bytes for the protocol's
+ * own fields around it (message type, request id, relay tag and expiry, ...). Wire limit.
+ */
+export const MAX_FRAME_BYTES = MAX_ENVELOPE_BYTES + 256
+/**
+ * Network: bytes of a frame's length prefix (a minimal unsigned LEB128 varint). Four bytes encode
+ * up to 2^28 - 1, far above MAX_FRAME_BYTES; a fifth byte is refused before it is waited for.
+ */
+export const MAX_FRAME_PREFIX_BYTES = 4
+/**
+ * Network, local policy (peers do not see it): open connections; more inbound ones are refused and
+ * libp2p prunes the least useful beyond it. The default of NetOptions.maxConnections.
+ */
+export const MAX_CONNECTIONS = 256
+/** Network, local policy: inbound streams of one protocol open at once on one connection. */
+export const MAX_INBOUND_STREAMS_PER_PROTOCOL = 32
+
+/**
+ * RPC (core/rpc), local policy between a daemon and its own CLI and UIs (peers never see it).
+ * One JSON-RPC request (the server closes the connection with WebSocket code 1009) or server
+ * notification. Responses are not capped here: listing methods page their results instead.
+ */
+export const MAX_RPC_MESSAGE_BYTES = 1024 * 1024
+/** RPC: authenticated WebSocket connections at once; one more is answered HTTP 503. */
+export const MAX_RPC_CONNECTIONS = 64
+/** RPC: TCP connections that have not (yet) become an authenticated WebSocket; more are dropped. */
+export const MAX_RPC_PENDING_SOCKETS = 64
+/** RPC: a new TCP connection must complete its HTTP upgrade within this time or it is closed. */
+export const RPC_UPGRADE_TIMEOUT_MS = 5_000
+/**
+ * RPC: failed authentications from one remote address within RPC_AUTH_FAILURE_WINDOW_MS that are
+ * answered 401; the next attempts from that address are answered 429 for RPC_AUTH_BLOCK_MS.
+ */
+export const RPC_AUTH_FAILURE_LIMIT = 10
+export const RPC_AUTH_FAILURE_WINDOW_MS = 60_000
+export const RPC_AUTH_BLOCK_MS = 60_000
+/** RPC: remote addresses whose failures are remembered (the oldest is forgotten first). */
+export const MAX_RPC_AUTH_TRACKED_ADDRESSES = 1024
+/** RPC: requests of one connection running at once; the server stops reading until one ends. */
+export const MAX_RPC_INFLIGHT_PER_CONNECTION = 32
+/**
+ * RPC: bytes queued for one client that it has not read yet (ws bufferedAmount). A client that
+ * falls further behind is disconnected (WebSocket code 1013) rather than holding the daemon's memory.
+ */
+export const MAX_RPC_CLIENT_BUFFERED_BYTES = 4 * MAX_RPC_MESSAGE_BYTES
+/** RPC client: how long a request waits for its answer by default. */
+export const RPC_REQUEST_TIMEOUT_MS = 30_000

@@ -1,0 +1,70 @@
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import { loadConfig, type ConfigOverrides } from '../../core/daemon/config.js'
+import { startDaemon } from '../../core/daemon/daemon.js'
+import { initHome, STORE_FILE } from '../../core/home/home.js'
+import { Store } from '../../core/store/lmdb.js'
+import type { Context } from '../context.js'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, json?: boolean, nick?: string }
+
+function daemonOptions (cmd: Command): Command {
+  return cmd
+    .option('--listen <multiaddr>', 'listen on this libp2p address (repeatable; default /ip4/0.0.0.0/tcp/0)', collect)
+    .option('--peer <multiaddr>', 'dial this peer at start, e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3… (repeatable)', collect)
+    .option('--rpc <host:port>', 'JSON-RPC address (default 127.0.0.1:0, a free port)')
+    .option('--no-mdns', 'do not discover or announce on the LAN (mDNS)')
+    .option('--dht', 'join the Kademlia DHT (to be found beyond the LAN)')
+    .option('--relay-client', 'reach and be reached through circuit relays')
+    .option('--relay-server', 'act as a circuit relay for others')
+    .option('--json', 'print the readiness line as JSON: {"ready", "peerId", "rpc", "addrs"}')
+}
+
+/** Runs the daemon until SIGINT/SIGTERM: flags win over HOME/config.json, which wins over defaults. */
+async function runDaemon (c: Context, o: DaemonFlags, cmd: Command): Promise<void> {
+  // Signal handlers first: a SIGTERM that arrives while starting (or right after the readiness
+  // line) must stop the daemon cleanly, not kill it with the default action.
+  const stopRequested = new Promise<void>((resolve) => {
+    const done = (): void => { process.off('SIGINT', done); process.off('SIGTERM', done); resolve() }
+    process.on('SIGINT', done)
+    process.on('SIGTERM', done)
+  })
+  const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli'
+  const flags: ConfigOverrides = {
+    listen: o.listen, peers: o.peer, rpc: o.rpc,
+    mdns: given('mdns') ? o.mdns : undefined, dht: o.dht, relayClient: o.relayClient, relayServer: o.relayServer
+  }
+  const daemon = await startDaemon({
+    home: c.home,
+    config: loadConfig(c.home, flags),
+    passphrase: async () => await c.keystorePassphrase(),
+    warn: (line) => { c.io.err(`secushare daemon: ${line}\n`) }
+  })
+  const ready = { ready: true, peerId: daemon.peerId, rpc: daemon.rpcUrl, addrs: daemon.addrs() }
+  c.io.out(o.json === true
+    ? JSON.stringify(ready) + '\n'
+    : `secushare daemon ready: peer ${ready.peerId} rpc ${ready.rpc} listening ${ready.addrs.join(' ')}\n`)
+  await stopRequested
+  await daemon.stop()
+  c.io.err('secushare daemon stopped\n')
+}
+
+export function registerDaemon (program: Command, ctx: () => Context): void {
+  daemonOptions(program.command('daemon'))
+    .description('run this node in the foreground until SIGINT/SIGTERM (settings: flags, then HOME/config.json, then defaults)')
+    .action(async (o: DaemonFlags, cmd: Command) => { await runDaemon(ctx(), o, cmd) })
+
+  daemonOptions(program.command('start'))
+    .description('what `npm start` runs: create the node if the home has none (as `init`), then run the daemon')
+    .option('--nick <name>', 'when creating the node: the name you show to contacts (default: your login name)')
+    .action(async (o: DaemonFlags, cmd: Command) => {
+      const c = ctx()
+      if (!Store.exists(join(c.home, STORE_FILE))) {
+        const r = await initHome(c.home, { nick: o.nick })
+        c.io.err(`Created a secushare node in ${c.home}: identity ${r.ego} (${r.nick}), peer ${r.peerId}\n`)
+      }
+      await runDaemon(c, o, cmd)
+    })
+}

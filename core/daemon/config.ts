@@ -1,0 +1,86 @@
+/**
+ * The daemon's configuration: HOME/config.json (optional), overridden by command-line flags.
+ * Every flag of `secushare daemon` has a key here, so a router's node can be set up once and
+ * started with no arguments. Unknown keys are refused (a typo must not be silently ignored).
+ *
+ *   {
+ *     "listen": ["/ip4/0.0.0.0/tcp/0"],   // libp2p listen multiaddrs      (--listen, repeatable)
+ *     "peers": [],                        // multiaddrs dialled at start   (--peer, repeatable)
+ *     "rpc": "127.0.0.1:0",               // JSON-RPC host:port, 0 = free  (--rpc)
+ *     "mdns": true,                       // LAN discovery                 (--no-mdns)
+ *     "dht": false,                       // kad-dht                       (--dht)
+ *     "relayClient": false,               // reach others through relays   (--relay-client)
+ *     "relayServer": false                // relay for others              (--relay-server)
+ *   }
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { SecushareError } from '../../protocol/errors.js'
+import { v } from '../rpc/validate.js'
+
+export const CONFIG_FILE = 'config.json'
+
+export interface DaemonConfig {
+  listen: string[]
+  peers: string[]
+  rpc: string
+  mdns: boolean
+  dht: boolean
+  relayClient: boolean
+  relayServer: boolean
+}
+
+export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
+  listen: ['/ip4/0.0.0.0/tcp/0'],
+  peers: [],
+  rpc: '127.0.0.1:0',
+  mdns: true,
+  dht: false,
+  relayClient: false,
+  relayServer: false
+}
+
+const multiaddr = v.pipe(v.string(), v.regex(/^\//, 'a multiaddr starts with "/"'), v.maxLength(256))
+const ConfigSchema = v.strictObject({
+  listen: v.optional(v.pipe(v.array(multiaddr), v.minLength(1), v.maxLength(16))),
+  peers: v.optional(v.pipe(v.array(multiaddr), v.maxLength(64))),
+  rpc: v.optional(v.string()),
+  mdns: v.optional(v.boolean()),
+  dht: v.optional(v.boolean()),
+  relayClient: v.optional(v.boolean()),
+  relayServer: v.optional(v.boolean())
+})
+
+export type ConfigOverrides = Partial<DaemonConfig>
+
+/** Defaults, then HOME/config.json, then `flags` (only the keys that were given). */
+export function loadConfig (home: string, flags: ConfigOverrides = {}): DaemonConfig {
+  const path = join(home, CONFIG_FILE)
+  let fromFile: ConfigOverrides = {}
+  if (existsSync(path)) {
+    let raw: unknown
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'))
+    } catch (e) {
+      throw new SecushareError('CONFIG_INVALID', `${path} is not valid JSON: ${(e as Error).message}`)
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SecushareError('CONFIG_INVALID', `${path} must hold one JSON object`)
+    const r = v.safeParse(ConfigSchema, raw)
+    if (!r.success) {
+      throw new SecushareError('CONFIG_INVALID', `${path}: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(top)'}: ${i.message}`).join('; ')}`)
+    }
+    fromFile = r.output
+  }
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, x]) => x !== undefined)) as ConfigOverrides
+  const config = { ...DEFAULT_CONFIG, ...fromFile, ...defined }
+  parseHostPort(config.rpc)
+  return config
+}
+
+/** `HOST:PORT` (IPv6 in brackets) → parts; INVALID_ARGUMENT otherwise. */
+export function parseHostPort (text: string): { host: string, port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text)
+  const port = m === null ? NaN : Number(m[2])
+  if (m === null || port > 65535) throw new SecushareError('INVALID_ARGUMENT', `expected HOST:PORT for the RPC address, got ${JSON.stringify(text)}`)
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
+}

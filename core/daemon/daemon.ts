@@ -1,0 +1,79 @@
+/**
+ * The daemon: a home's node running — network, contacts and the RPC service — until stopped.
+ * Start-up order: lock the home, open the store and keys, start the network and contacts, then
+ * the RPC server, and only then write `token` and `rpc.json` (so a client that finds rpc.json can
+ * connect). Stop reverses it; every resource started is released even when start-up fails.
+ */
+import { SecushareError } from '../../protocol/errors.js'
+import { Contacts } from '../contacts/contacts.js'
+import { Home, type PassphraseSource } from '../home/home.js'
+import type { Ego } from '../identity/ego.js'
+import { createNetNode, type NetNode } from '../net/node.js'
+import { newToken } from '../rpc/auth.js'
+import { startRpcServer, type RpcServer } from '../rpc/server.js'
+import { createService } from '../rpc/service.js'
+import { parseHostPort, type DaemonConfig } from './config.js'
+import { lockHome, removeRpcFiles, writeRpcFiles } from './files.js'
+
+export interface Daemon {
+  readonly peerId: string
+  readonly rpcUrl: string
+  addrs: () => string[]
+  stop: () => Promise<void>
+}
+
+export interface DaemonOptions {
+  home: string
+  config: DaemonConfig
+  passphrase: PassphraseSource
+  /** Where non-fatal problems are reported (a peer from --peer unreachable, ...). */
+  warn: (line: string) => void
+}
+
+export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
+  const rpcAddr = parseHostPort(o.config.rpc)
+  const cleanup: Array<() => Promise<void> | void> = [lockHome(o.home)]
+  const stop = async (): Promise<void> => {
+    for (const step of cleanup.splice(0).reverse()) {
+      try { await step() } catch (e) { o.warn(`while stopping: ${(e as Error).message}`) }
+    }
+  }
+  try {
+    const home = await Home.open(o.home, o.passphrase)
+    cleanup.push(async () => { await home.close() })
+    const egos = new Map<string, Ego>()
+    for (const e of home.listEgos()) egos.set(e.ego, await home.ego(e.ego))
+
+    const net: NetNode = await createNetNode({
+      peerKey: home.peerKey, listen: o.config.listen, mdns: o.config.mdns, dht: o.config.dht,
+      relayClient: o.config.relayClient, relayServer: o.config.relayServer
+    })
+    await net.start()
+    cleanup.push(async () => { await net.stop() })
+    const contacts = new Contacts({ sodium: home.sodium, store: home.store, net, egos }, home.defaultEgoId)
+    await contacts.start()
+    cleanup.push(() => { contacts.stop() })
+
+    for (const addr of o.config.peers) {
+      const peerId = /\/p2p\/([^/]+)$/.exec(addr)?.[1]
+      if (peerId === undefined) throw new SecushareError('INVALID_ARGUMENT', `--peer needs a multiaddr ending in /p2p/PEER_ID: ${addr}`)
+      net.dial(peerId, [addr.slice(0, -`/p2p/${peerId}`.length)]).catch((e: Error) => { o.warn(`cannot reach ${addr}: ${e.message}`) })
+    }
+
+    const token = newToken()
+    let rpc: RpcServer | undefined
+    const service = createService({ home, net, contacts, rpcUrl: () => rpc?.url ?? '' })
+    rpc = await startRpcServer({
+      host: rpcAddr.host, port: rpcAddr.port, token, service,
+      onInternalError: (e, method) => { o.warn(`internal error in ${method}: ${(e as Error)?.stack ?? String(e)}`) }
+    })
+    const server = rpc
+    cleanup.push(async () => { await server.close() })
+    writeRpcFiles(o.home, token, { url: server.url, pid: process.pid, peerId: net.peerId, auth: ['bearer', 'subprotocol'] })
+    cleanup.push(() => { removeRpcFiles(o.home) })
+    return { peerId: net.peerId, rpcUrl: server.url, addrs: () => net.addrs(), stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}

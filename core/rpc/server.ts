@@ -1,0 +1,436 @@
+/**
+ * The daemon's JSON-RPC 2.0 server over WebSocket: the one place (with client.ts) where `ws` and
+ * `typed-rpc` enter the project.
+ *
+ * Every check happens in the HTTP upgrade, before a WebSocket exists and before any method can run:
+ * path `/rpc` (404), Host header (403, DNS-rebinding defence), Origin header (403, browsers),
+ * repeated failed logins from the address (429), token (401, see auth.ts), connection cap (503).
+ * After that each text message is one JSON-RPC request, dispatched by typed-rpc's handleRpc to the
+ * service object; errors leave as JSON-RPC errors whose `data` is `{code, message, detail}` of a
+ * SecushareError (see docs/architecture.md, "RPC").
+ */
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { handleRpc, isJsonRpcRequest, type JsonRpcRequest, type JsonRpcResponse } from 'typed-rpc/server'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { isSecushareError, limitExceeded, SecushareError, type ErrorCode } from '../../protocol/errors.js'
+import {
+  MAX_RPC_AUTH_TRACKED_ADDRESSES, MAX_RPC_CLIENT_BUFFERED_BYTES, MAX_RPC_CONNECTIONS, MAX_RPC_INFLIGHT_PER_CONNECTION,
+  MAX_RPC_MESSAGE_BYTES, MAX_RPC_PENDING_SOCKETS, RPC_AUTH_BLOCK_MS, RPC_AUTH_FAILURE_LIMIT, RPC_AUTH_FAILURE_WINDOW_MS,
+  RPC_UPGRADE_TIMEOUT_MS
+} from '../../protocol/limits.js'
+import { offeredProtocols, presentedToken, RPC_SUBPROTOCOL, TOKEN_PATTERN, tokenMatches } from './auth.js'
+
+export const RPC_PATH = '/rpc'
+
+/** JSON-RPC error codes used by the server. */
+export const JSONRPC_PARSE_ERROR = -32700
+export const JSONRPC_INVALID_REQUEST = -32600
+export const JSONRPC_METHOD_NOT_FOUND = -32601
+export const JSONRPC_INVALID_PARAMS = -32602
+export const JSONRPC_INTERNAL_ERROR = -32603
+/** Every SecushareError other than INVALID_ARGUMENT and INTERNAL; `data.code` tells them apart. */
+export const JSONRPC_APPLICATION_ERROR = -32000
+
+/** How long a closing client gets to answer the close handshake before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000
+
+export interface RpcServerOptions {
+  /** Address to bind; port 0 picks a free one. */
+  host: string
+  port: number
+  /** The token clients must present (auth.ts; newToken() makes one). */
+  token: string
+  /**
+   * A typed-rpc service: methods taking ONE params object (or none) and returning JSON. Its method
+   * names are fixed when the server starts: own and inherited function properties, except
+   * `constructor`, names starting with `_`, and Object.prototype's.
+   */
+  service: object
+  /** Browser origins allowed to connect (exact `Origin` values). Default none. */
+  allowedOrigins?: string[]
+  /**
+   * Extra `Host` header values (`name:port`) accepted besides the bound host and loopback names,
+   * for a remote UI reaching a daemon bound to a LAN address by name. Default none.
+   */
+  allowedHosts?: string[]
+  /** Called with every error that is not a SecushareError (a bug); default: one line on stderr. */
+  onInternalError?: (err: unknown, method: string) => void
+}
+
+export interface RpcServer {
+  /** ws://HOST:PORT/rpc */
+  readonly url: string
+  readonly port: number
+  /**
+   * Sends the JSON-RPC notification `{jsonrpc, method, params}` to every connected (so
+   * authenticated) client. Throws LIMIT_EXCEEDED (MAX_RPC_MESSAGE_BYTES) if it is too big. A client
+   * already MAX_RPC_CLIENT_BUFFERED_BYTES behind is disconnected (1013) instead of sent to.
+   */
+  notify: (method: string, params: unknown) => void
+  /** Closes every client (1001) and the listener; resolves when all sockets are gone. */
+  close: () => Promise<void>
+  /** Live counters: open WebSocket connections, and upgrades refused for a missing or wrong token. */
+  readonly stats: { connections: number, refusedAuth: number }
+}
+
+interface Client {
+  ws: WebSocket
+  inflight: number
+  /** Messages read while `inflight` was at the limit, in arrival order. */
+  queue: string[]
+  paused: boolean
+  dropping: boolean
+}
+
+type ErrorData = { code: string, message: string, detail: Record<string, unknown> }
+
+function isRecord (x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+function clip (s: string, n = 64): string {
+  return s.length <= n ? s : s.slice(0, n - 1) + '…'
+}
+
+/** The names a client may call (see RpcServerOptions.service). */
+function serviceMethods (service: object): Set<string> {
+  const names = new Set<string>()
+  for (let o: object | null = service; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const k of Object.getOwnPropertyNames(o)) {
+      if (k === 'constructor' || k.startsWith('_')) continue
+      if (typeof Object.getOwnPropertyDescriptor(o, k)?.value === 'function') names.add(k)
+    }
+  }
+  return names
+}
+
+/** A SecushareError's detail if it survives JSON, else {} (a detail must never break the answer). */
+function jsonDetail (detail: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(JSON.stringify(detail) ?? '{}')
+    return isRecord(parsed) ? parsed : {}
+  } catch {
+    return {}
+  }
+}
+
+function errorResponse (id: JsonRpcRequest['id'], code: number, errCode: ErrorCode, message: string, detail: Record<string, unknown> = {}): JsonRpcResponse {
+  const data: ErrorData = { code: errCode, message, detail }
+  return { jsonrpc: '2.0', id: id ?? null, error: { code, message, data } }
+}
+
+function idOf (msg: unknown): JsonRpcRequest['id'] {
+  if (!isRecord(msg)) return null
+  const id = msg.id
+  return typeof id === 'string' || typeof id === 'number' ? id : null
+}
+
+function rawText (data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8')
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return Buffer.from(data).toString('utf8')
+}
+
+/** Failed authentications per remote address (bounded, forgetting the oldest). */
+class AuthLimiter {
+  private readonly entries = new Map<string, { failures: number, windowStart: number, blockedUntil: number }>()
+
+  /** Milliseconds this address stays refused, or 0. */
+  blockedFor (addr: string, now: number): number {
+    const e = this.entries.get(addr)
+    if (e === undefined || e.blockedUntil === 0) return 0
+    if (e.blockedUntil > now) return e.blockedUntil - now
+    this.entries.delete(addr)
+    return 0
+  }
+
+  fail (addr: string, now: number): void {
+    let e = this.entries.get(addr)
+    this.entries.delete(addr)
+    if (e === undefined || now - e.windowStart > RPC_AUTH_FAILURE_WINDOW_MS) e = { failures: 0, windowStart: now, blockedUntil: 0 }
+    e.failures++
+    if (e.failures >= RPC_AUTH_FAILURE_LIMIT) e.blockedUntil = now + RPC_AUTH_BLOCK_MS
+    this.entries.set(addr, e)
+    while (this.entries.size > MAX_RPC_AUTH_TRACKED_ADDRESSES) {
+      const oldest = this.entries.keys().next().value
+      if (oldest === undefined) break
+      this.entries.delete(oldest)
+    }
+  }
+}
+
+function hostForUrl (host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
+function defaultInternalError (err: unknown, method: string): void {
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err)
+  process.stderr.write(`secushare rpc: internal error in ${method}: ${text}\n`)
+}
+
+export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer> {
+  if (!TOKEN_PATTERN.test(opts.token)) {
+    throw new SecushareError('INVALID_ARGUMENT', 'the RPC token must be 32 to 256 characters of [A-Za-z0-9._~-]')
+  }
+  if (opts.host === '') throw new SecushareError('INVALID_ARGUMENT', 'the RPC host is empty')
+  const service = opts.service
+  const methods = serviceMethods(service)
+  const allowedOrigins = new Set(opts.allowedOrigins ?? [])
+  const onInternalError = opts.onInternalError ?? defaultInternalError
+  const limiter = new AuthLimiter()
+  const clients = new Set<Client>()
+  /** TCP connections not yet upgraded, with the timer that closes them. */
+  const pending = new Map<Duplex, NodeJS.Timeout>()
+  const stats = { connections: 0, refusedAuth: 0 }
+  let allowedHosts = new Set<string>()
+  let closing: Promise<void> | undefined
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: MAX_RPC_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    // Select our subprotocol when offered, never anything else (never the token).
+    handleProtocols: (protocols) => protocols.has(RPC_SUBPROTOCOL) ? RPC_SUBPROTOCOL : false
+  })
+
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').split('?')[0]
+    const status = path === RPC_PATH ? 426 : 404
+    res.writeHead(status, { Connection: 'close', 'Content-Type': 'text/plain' })
+    res.end(status === 426 ? 'WebSocket upgrade required\n' : 'not found\n')
+  })
+
+  http.on('connection', (socket: Socket) => {
+    if (closing !== undefined || pending.size >= MAX_RPC_PENDING_SOCKETS) {
+      socket.destroy()
+      return
+    }
+    const timer = setTimeout(() => { socket.destroy() }, RPC_UPGRADE_TIMEOUT_MS)
+    timer.unref()
+    pending.set(socket, timer)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      pending.delete(socket)
+    })
+  })
+
+  const refuse = (socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void => {
+    const body = text + '\n'
+    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+    socket.once('finish', () => { socket.destroy() })
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`)
+  }
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => { /* a reset peer; 'close' follows */ })
+    if (closing !== undefined) { refuse(socket, 503, 'the daemon is stopping'); return }
+    if ((req.url ?? '').split('?')[0] !== RPC_PATH) { refuse(socket, 404, 'not found'); return }
+    const host = req.headers.host?.toLowerCase()
+    if (host === undefined || !allowedHosts.has(host)) { refuse(socket, 403, 'Host not allowed'); return }
+    const origin = req.headers.origin ?? req.headers['sec-websocket-origin']
+    if (origin !== undefined && !allowedOrigins.has(Array.isArray(origin) ? origin.join(',') : origin)) {
+      refuse(socket, 403, 'Origin not allowed')
+      return
+    }
+    const addr = (socket as Socket).remoteAddress ?? ''
+    const now = Date.now()
+    const blocked = limiter.blockedFor(addr, now)
+    if (blocked > 0) {
+      refuse(socket, 429, 'too many failed authentications', { 'Retry-After': String(Math.ceil(blocked / 1000)) })
+      return
+    }
+    if (!tokenMatches(opts.token, presentedToken(req.headers))) {
+      stats.refusedAuth++
+      limiter.fail(addr, now)
+      refuse(socket, 401, 'token missing or wrong', { 'WWW-Authenticate': 'Bearer realm="secushare"' })
+      return
+    }
+    if (clients.size >= MAX_RPC_CONNECTIONS) { refuse(socket, 503, 'too many RPC connections'); return }
+    if (offeredProtocols(req.headers).length > 0 && !offeredProtocols(req.headers).includes(RPC_SUBPROTOCOL)) {
+      refuse(socket, 400, `offer the ${RPC_SUBPROTOCOL} subprotocol or none`)
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const timer = pending.get(socket)
+      if (timer !== undefined) clearTimeout(timer)
+      pending.delete(socket)
+      accept(ws)
+    })
+  })
+
+  const send = (c: Client, text: string): void => {
+    if (c.ws.readyState !== WebSocket.OPEN) return
+    if (c.ws.bufferedAmount > MAX_RPC_CLIENT_BUFFERED_BYTES) {
+      drop(c, 1013, 'client too slow')
+      return
+    }
+    c.ws.send(text)
+  }
+
+  const drop = (c: Client, code: number, reason: string): void => {
+    if (c.dropping) return
+    c.dropping = true
+    c.ws.close(code, reason)
+    const t = setTimeout(() => { c.ws.terminate() }, CLOSE_GRACE_MS)
+    t.unref()
+    c.ws.once('close', () => { clearTimeout(t) })
+  }
+
+  const reply = (c: Client, res: JsonRpcResponse, method: string): void => {
+    if ('result' in res && res.result === undefined) res.result = null
+    let text: string
+    try {
+      text = JSON.stringify(res)
+    } catch (e) {
+      onInternalError(e, method)
+      text = JSON.stringify(errorResponse(res.id, JSONRPC_INTERNAL_ERROR, 'INTERNAL', `internal error in ${method} (its result is not JSON)`))
+    }
+    send(c, text)
+  }
+
+  const dispatch = async (c: Client, text: string): Promise<void> => {
+    let msg: unknown
+    try {
+      msg = JSON.parse(text)
+    } catch {
+      reply(c, errorResponse(null, JSONRPC_PARSE_ERROR, 'INVALID_ARGUMENT', 'Parse error: the message is not JSON'), '-')
+      return
+    }
+    if (Array.isArray(msg)) {
+      reply(c, errorResponse(null, JSONRPC_INVALID_REQUEST, 'INVALID_ARGUMENT', 'Invalid Request: batches are not supported'), '-')
+      return
+    }
+    // JSON-RPC allows params by name; our methods take one params object, so that is [params].
+    const req: unknown = isRecord(msg) && isRecord(msg.params) ? { ...msg, params: [msg.params] } : msg
+    if (!isJsonRpcRequest(req)) {
+      reply(c, errorResponse(idOf(msg), JSONRPC_INVALID_REQUEST, 'INVALID_ARGUMENT', 'Invalid Request: not a JSON-RPC 2.0 request'), '-')
+      return
+    }
+    const notification = isRecord(msg) && !('id' in msg)
+    const method = req.method
+    if (!methods.has(method)) {
+      if (!notification) reply(c, errorResponse(req.id, JSONRPC_METHOD_NOT_FOUND, 'NOT_FOUND', `no RPC method ${JSON.stringify(clip(method))}`), '-')
+      return
+    }
+    if ((req.params?.length ?? 0) > 1) {
+      if (!notification) {
+        reply(c, errorResponse(req.id, JSONRPC_INVALID_PARAMS, 'INVALID_ARGUMENT', `${method}: takes one params object, got ${req.params?.length ?? 0} arguments`), method)
+      }
+      return
+    }
+    const res = await handleRpc(req, service, {
+      getErrorCode: (e) => {
+        if (!isSecushareError(e)) return JSONRPC_INTERNAL_ERROR
+        if (e.code === 'INVALID_ARGUMENT') return JSONRPC_INVALID_PARAMS
+        if (e.code === 'INTERNAL') return JSONRPC_INTERNAL_ERROR
+        return JSONRPC_APPLICATION_ERROR
+      },
+      getErrorMessage: (e) => isSecushareError(e) ? e.message : `internal error in ${method}`,
+      getErrorData: (e): ErrorData => isSecushareError(e)
+        ? { code: e.code, message: e.message, detail: jsonDetail(e.detail) }
+        : { code: 'INTERNAL', message: `internal error in ${method}`, detail: {} },
+      onError: (e) => { if (!isSecushareError(e) || e.code === 'INTERNAL') onInternalError(e, method) }
+    })
+    if (!notification) reply(c, res, method)
+  }
+
+  /**
+   * Runs one message, at most MAX_RPC_INFLIGHT_PER_CONNECTION at once per client. At the limit the
+   * socket is paused; messages ws had already read from it wait in `queue` (so the queue holds at
+   * most one socket read).
+   */
+  const run = (c: Client, text: string): void => {
+    if (c.inflight >= MAX_RPC_INFLIGHT_PER_CONNECTION) {
+      c.queue.push(text)
+      return
+    }
+    c.inflight++
+    if (c.inflight >= MAX_RPC_INFLIGHT_PER_CONNECTION && !c.paused) {
+      c.paused = true
+      c.ws.pause()
+    }
+    dispatch(c, text).catch((e: unknown) => { onInternalError(e, '-') }).finally(() => {
+      c.inflight--
+      const next = c.queue.shift()
+      if (next !== undefined) {
+        run(c, next)
+      } else if (c.paused) {
+        c.paused = false
+        c.ws.resume()
+      }
+    })
+  }
+
+  const accept = (ws: WebSocket): void => {
+    const c: Client = { ws, inflight: 0, queue: [], paused: false, dropping: false }
+    clients.add(c)
+    stats.connections = clients.size
+    ws.on('error', () => { /* ws closes the connection itself (1009 too big, 1007 bad UTF-8, ...) */ })
+    ws.on('close', () => {
+      clients.delete(c)
+      stats.connections = clients.size
+    })
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        drop(c, 1003, 'only text JSON-RPC messages')
+        return
+      }
+      run(c, rawText(data))
+    })
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      reject(new SecushareError('RPC_LISTEN_FAILED', `cannot listen for RPC on ${hostForUrl(opts.host)}:${opts.port}: ${e.code ?? e.message}`, { code: e.code ?? null }))
+    }
+    http.once('error', onError)
+    http.listen(opts.port, opts.host, () => {
+      http.off('error', onError)
+      resolve()
+    })
+  })
+  http.on('error', (e) => { onInternalError(e, 'listener') })
+  const address = http.address()
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port
+  const hostNames = [hostForUrl(opts.host), 'localhost', '127.0.0.1', '[::1]'].map((h) => h.toLowerCase())
+  allowedHosts = new Set([
+    ...hostNames.map((h) => `${h}:${port}`),
+    ...(port === 80 ? hostNames : []),
+    ...(opts.allowedHosts ?? []).map((h) => h.toLowerCase())
+  ])
+  const url = `ws://${hostForUrl(opts.host)}:${port}${RPC_PATH}`
+
+  const close = async (): Promise<void> => {
+    if (closing !== undefined) return await closing
+    closing = (async () => {
+      const listenerClosed = new Promise<void>((resolve) => { http.close(() => { resolve() }) })
+      for (const socket of pending.keys()) socket.destroy()
+      await Promise.all([...clients].map(async (c) => {
+        if (c.ws.readyState === WebSocket.CLOSED) return
+        const closed = new Promise<void>((resolve) => { c.ws.once('close', () => { resolve() }) })
+        drop(c, 1001, 'daemon stopping')
+        await closed
+      }))
+      await listenerClosed
+      await new Promise<void>((resolve) => { wss.close(() => { resolve() }) })
+    })()
+    return await closing
+  }
+
+  return {
+    url,
+    port,
+    stats,
+    close,
+    notify (method: string, params: unknown): void {
+      const text = JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params })
+      const bytes = Buffer.byteLength(text)
+      if (bytes > MAX_RPC_MESSAGE_BYTES) throw limitExceeded('MAX_RPC_MESSAGE_BYTES', MAX_RPC_MESSAGE_BYTES, bytes)
+      for (const c of clients) send(c, text)
+    }
+  }
+}

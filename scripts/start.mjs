@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// `npm start`: with no arguments runs `secushare start` (create the node if needed, then run the
+// daemon); with arguments (`npm start -- contact list`) runs that command.
+import { spawnSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'secushare.js')
+const args = process.argv.slice(2)
+const r = spawnSync(process.execPath, [bin, ...(args.length > 0 ? args : ['start'])], { stdio: 'inherit' })
+process.exit(r.status ?? 1)
