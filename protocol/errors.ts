@@ -58,12 +58,24 @@ export const ERROR_CODES = {
   STREAM_TIMEOUT: 'the peer sent no whole frame in time',
   STREAM_CLOSED: 'the stream ended, was reset or was aborted before the frame was complete',
   FRAME_BAD_LENGTH: 'a frame length prefix is not a minimal unsigned varint of at most MAX_FRAME_PREFIX_BYTES bytes',
+  NET_NOT_STARTED: 'the network node is not running (start() not called yet, or stop() was)',
+  PUBSUB_DISABLED: 'publish/subscribe is switched off on this node (NetOptions.pubsub false)',
   // RPC between the daemon and its CLI/UIs (core/rpc)
   DAEMON_UNREACHABLE: 'the daemon RPC endpoint does not answer, or the connection to it closed',
   RPC_UNAUTHORIZED: 'the RPC server refused the token (missing or wrong)',
   RPC_REFUSED: 'the RPC server refused the connection (browser Origin, unexpected Host, too many failed logins or connections)',
   RPC_TIMEOUT: 'the daemon did not answer an RPC request in time',
   RPC_LISTEN_FAILED: 'the RPC server could not listen on its address (in use, not local, or not permitted)',
+  // places
+  PLACE_WIRE_INVALID: 'a place request or answer from a peer is malformed',
+  PLACE_NOT_FOUND: 'no place with that id (or name) on this node',
+  PLACE_REFUSED: 'the host refused the request',
+  PLACE_CLOSED: 'the place is closed',
+  NOT_A_MEMBER: 'not a member of that place',
+  NOT_HOST: 'only the place\'s host can do that',
+  HOST_UNREACHABLE: 'the place\'s host cannot be reached right now',
+  // place messages (protocol/place-message.ts)
+  PLACE_MESSAGE_INVALID: 'the bytes are not a well-formed, canonical place message (authored PSYC packet)',
   // home directory and store
   HOME_EXISTS: 'the home is already initialised',
   HOME_NOT_INITIALISED: 'the home has no secushare node yet (run `secushare init`)',

@@ -104,3 +104,34 @@ export const MAX_RPC_INFLIGHT_PER_CONNECTION = 32
 export const MAX_RPC_CLIENT_BUFFERED_BYTES = 4 * MAX_RPC_MESSAGE_BYTES
 /** RPC client: how long a request waits for its answer by default. */
 export const RPC_REQUEST_TIMEOUT_MS = 30_000
+
+/**
+ * Places: bytes of the UTF-8 text (the data) of one place message. 16 KiB holds a long essay;
+ * bigger things travel as files. It keeps a quarter of MAX_PLAINTEXT_BYTES for the text, so text,
+ * header lines and MAX_STATE_OPS operations of MAX_STATE_VALUE_BYTES, all at their limits, still
+ * fit one plaintext with about 14 KiB to spare for `:` variables (a test checks the sum); the
+ * packet limit (MAX_PACKET_BYTES) has the last word. Wire limit.
+ */
+export const MAX_POST_TEXT_BYTES = 16 * 1024
+/** Places: state operations (`=` `+` `-` `@` modifiers) in one place message. Wire limit. */
+export const MAX_STATE_OPS = 16
+/**
+ * Places: bytes of one state value: the value an operation carries, and the value it leaves in the
+ * state (an operation whose result would be longer is skipped). Wire limit.
+ */
+export const MAX_STATE_VALUE_BYTES = 2048
+/** Places: variables in one place's state; an operation that would create one more is skipped. */
+export const MAX_STATE_VARS = 256
+/**
+ * Places, local policy: stateful messages a receiver holds while an earlier stateful message is
+ * missing (core/places/state.ts StateSequencer); more are handed back unapplied ("held-full").
+ */
+export const MAX_STATE_HELD = 256
+
+/**
+ * Network, local policy: bytes (UTF-8) of a publish/subscribe topic this node subscribes or
+ * publishes to (core/net/node.ts). Topics are names we choose (a hash-derived name per place and
+ * generation), so this only catches mistakes; the data of one pubsub message is held to
+ * MAX_FRAME_BYTES, a wire limit (peers reject bigger ones as invalid).
+ */
+export const MAX_PUBSUB_TOPIC_BYTES = 256

@@ -1,12 +1,13 @@
 /**
  * The daemon: a home's node running — network, contacts and the RPC service — until stopped.
- * Start-up order: lock the home, open the store and keys, start the network and contacts, then
+ * Start-up order: lock the home, open the store and keys, start the network, contacts and places, then
  * the RPC server, and only then write `token` and `rpc.json` (so a client that finds rpc.json can
  * connect). Stop reverses it; every resource started is released even when start-up fails.
  */
 import { SecushareError } from '../../protocol/errors.js'
 import { Contacts } from '../contacts/contacts.js'
 import { Home, type PassphraseSource } from '../home/home.js'
+import { Places } from '../places/places.js'
 import type { Ego } from '../identity/ego.js'
 import { createNetNode, type NetNode } from '../net/node.js'
 import { newToken } from '../rpc/auth.js'
@@ -53,6 +54,12 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     const contacts = new Contacts({ sodium: home.sodium, store: home.store, net, egos }, home.defaultEgoId)
     await contacts.start()
     cleanup.push(() => { contacts.stop() })
+    const places = new Places({
+      sodium: home.sodium, store: home.store, net, egos, defaultEgo: home.defaultEgoId, contacts: contacts.book,
+      sealSecret: async (pk, sk) => await home.sealSecret(pk, sk), openSecret: async (pk, sealed) => await home.openSecret(pk, sealed)
+    })
+    await places.start()
+    cleanup.push(() => { places.stop() })
 
     for (const addr of o.config.peers) {
       const peerId = /\/p2p\/([^/]+)$/.exec(addr)?.[1]
@@ -62,7 +69,7 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
 
     const token = newToken()
     let rpc: RpcServer | undefined
-    const service = createService({ home, net, contacts, rpcUrl: () => rpc?.url ?? '' })
+    const service = createService({ home, net, contacts, places, rpcUrl: () => rpc?.url ?? '' })
     rpc = await startRpcServer({
       host: rpcAddr.host, port: rpcAddr.port, token, service,
       onInternalError: (e, method) => { o.warn(`internal error in ${method}: ${(e as Error)?.stack ?? String(e)}`) }

@@ -16,7 +16,7 @@ import { loadSodium, type Sodium } from '../crypto/sodium.js'
 import { createEgo, egoIdOf, nymFromId, validateNick, type Ego } from '../identity/ego.js'
 import { exportEgo, importEgo } from '../identity/export.js'
 import { fingerprint } from '../identity/fingerprint.js'
-import { Keystore, type EgoRecord, type KeystoreParams } from '../identity/keystore.js'
+import { Keystore, type EgoRecord, type KeystoreParams, type SealedSecret } from '../identity/keystore.js'
 import { generatePeerKey, peerIdOf } from '../net/peer-key.js'
 import { Store } from '../store/lmdb.js'
 
@@ -200,6 +200,15 @@ export class Home {
     const rec = this.record(id)
     const keystore = await this.unlock()
     return { id: egoIdOf(rec.publicKey), publicKey: rec.publicKey, secretKey: keystore.open(rec), nick: rec.nick, created: rec.created }
+  }
+
+  /** Seals a secret key (e.g. of a hosted place) the way ego secrets are sealed. */
+  async sealSecret (publicKey: Uint8Array, secretKey: Uint8Array): Promise<SealedSecret> {
+    return (await this.unlock()).seal(publicKey, secretKey)
+  }
+
+  async openSecret (publicKey: Uint8Array, secret: SealedSecret): Promise<Uint8Array> {
+    return (await this.unlock()).open({ publicKey, secret })
   }
 
   async createEgo (nick: string): Promise<EgoInfo> {

@@ -74,21 +74,22 @@ export class Keystore {
     return { v: 1, kind: 'sealed', nonce, ciphertext: this.sodium.aeadEncrypt(secretKey, publicKey, nonce, this.kek) }
   }
 
-  open (record: EgoRecord): Uint8Array {
+  /** Opens a sealed secret key (of an ego, or of a place this node hosts) and checks it matches `publicKey`. */
+  open (record: { publicKey: Uint8Array, secret: SealedSecret }): Uint8Array {
     const s = record.secret
     let secretKey: Uint8Array
     if (s.kind === 'plain') {
       secretKey = s.secretKey
     } else {
-      if (this.kek === null) throw new SecushareError('HOME_CORRUPT', 'a sealed ego secret in an unprotected keystore')
+      if (this.kek === null) throw new SecushareError('HOME_CORRUPT', 'a sealed secret in an unprotected keystore')
       try {
         secretKey = this.sodium.aeadDecrypt(s.ciphertext, record.publicKey, s.nonce, this.kek)
       } catch {
-        throw new SecushareError('HOME_CORRUPT', 'an ego secret key does not open with the keystore key (damaged store?)')
+        throw new SecushareError('HOME_CORRUPT', 'a secret key does not open with the keystore key (damaged store?)')
       }
     }
     if (!this.sodium.equal(this.sodium.publicKeyFromSecret(secretKey), record.publicKey)) {
-      throw new SecushareError('HOME_CORRUPT', 'an ego secret key does not match its public key (damaged store?)')
+      throw new SecushareError('HOME_CORRUPT', 'a secret key does not match its public key (damaged store?)')
     }
     return secretKey
   }

@@ -3,7 +3,8 @@
  * secushare (peer-key.ts holds the key helpers). Everything above speaks peer ids and multiaddrs
  * as strings, FrameStreams, and SecushareErrors.
  *
- * Stack: TCP, noise, yamux, identify; optionally mDNS, kad-dht, circuit relay v2 (client, server).
+ * Stack: TCP, noise, yamux, identify, gossipsub (unless NetOptions.pubsub is false); optionally
+ * mDNS, kad-dht, circuit relay v2 (client, server).
  * Choices (docs/architecture.md, "Network"):
  * - mDNS announces the service `_secushare._udp.local`, so only secushare nodes are reported, and
  *   never dials: discovered peers are reported through 'peer:discovery' and the caller decides.
@@ -15,10 +16,17 @@
  * - Relayed connections are "limited" in libp2p; our protocols run on them
  *   (`runOnLimitedConnection`), within the relay's limits (libp2p's defaults on a relay server).
  *   A relay client becomes reachable through a relay by listing `<relay addr>/p2p-circuit`.
+ * - Publish/subscribe is gossipsub (`@libp2p/gossipsub`, the libp2p-3 one), StrictNoSign (our
+ *   envelopes carry their own signatures), no flood publish, and one validator per topic that runs
+ *   before anything is delivered or forwarded. Peer scoring: a peer that forwards messages our
+ *   validators reject loses score (application-specific score, PUBSUB_PENALTY_* below) until it
+ *   gets no gossip, then nothing we publish, then is ignored altogether (graylisted). Pubsub runs
+ *   on direct connections only: a relayed connection's small budget is kept for our own protocols.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { PeerId } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -28,8 +36,9 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
-import { SecushareError } from '../../protocol/errors.js'
-import { MAX_CONNECTIONS, MAX_INBOUND_STREAMS_PER_PROTOCOL } from '../../protocol/limits.js'
+import { createHash } from 'node:crypto'
+import { SecushareError, limitExceeded } from '../../protocol/errors.js'
+import { MAX_CONNECTIONS, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS_PER_PROTOCOL, MAX_PUBSUB_TOPIC_BYTES } from '../../protocol/limits.js'
 import { frameStream, type FrameStream } from './framing.js'
 import { loadPeerKey } from './peer-key.js'
 
@@ -41,6 +50,25 @@ const KNOWN_ADDRS_PEERS = 1024
 const MDNS_SERVICE_TAG = '_secushare._udp.local'
 /** Our DHT's protocol id, so it does not mix with the IPFS DHT. */
 const DHT_PROTOCOL = '/secushare/kad/1.0.0'
+/**
+ * The largest gossipsub RPC (one length-prefixed protobuf: messages plus control) read from a
+ * peer. Equal to the cap gossipsub's encoder puts on what it sends (it-length-prefixed's 4 MiB),
+ * so no honest RPC is refused: an answer to IWANT bundles several messages into one RPC. Each
+ * message's data is held to MAX_FRAME_BYTES separately (publish() and the validators).
+ */
+const PUBSUB_MAX_RPC_BYTES = 4 * 1024 * 1024
+/**
+ * Peer scoring (the application-specific score, gossipsub's P5, weight 1): each message a peer
+ * forwarded that a validator rejected adds 1 to that peer's count c, which halves every
+ * PUBSUB_PENALTY_HALF_LIFE_MS; the peer's score is -c². With gossipsub's default thresholds
+ * (gossip -10, publish -50, graylist -80): from 4 rejected messages it gets no gossip (IHAVE/IWANT),
+ * from 8 we publish nothing to it, from 9 we ignore everything it sends, until the count decays.
+ */
+const PUBSUB_PENALTY_HALF_LIFE_MS = 60 * 60_000
+/** Peers whose penalty counts are remembered; the least recently penalised is forgotten first. */
+const PUBSUB_PENALTY_PEERS = 1024
+/** A penalty count below this is forgotten (it no longer changes any decision). */
+const PUBSUB_PENALTY_FORGET = 0.5
 
 export interface NetOptions {
   /** libp2p protobuf private key (core/net/peer-key.ts). */
@@ -57,7 +85,32 @@ export interface NetOptions {
   relayServer: boolean
   /** Open connections at most; default MAX_CONNECTIONS. */
   maxConnections?: number
+  /** Publish/subscribe (gossipsub); default true. When off, subscribe() and publish() raise PUBSUB_DISABLED. */
+  pubsub?: boolean
+  /**
+   * Gossipsub heartbeat (mesh maintenance, gossip emission) in ms; default 1000, gossipsub's own.
+   * Tests shorten it so meshes form and repair faster; peers need not agree on it.
+   */
+  pubsubHeartbeatMs?: number
 }
+
+/**
+ * What a topic validator decides about a message: 'accept' delivers and forwards it; 'ignore'
+ * drops it silently (a duplicate, or not for us yet); 'reject' drops it as invalid and penalises
+ * the peer that forwarded it. Either way gossipsub remembers the message id for 2 minutes (its
+ * seen cache), so an ignored message is not taken again from another peer within that time.
+ */
+export type TopicVerdict = 'accept' | 'ignore' | 'reject'
+
+export interface PubsubMessage {
+  topic: string
+  data: Uint8Array
+  /** The peer that forwarded it to us, not its author (messages carry no libp2p author: StrictNoSign). */
+  from: string
+}
+
+/** Counts of validator verdicts on messages from peers (our own publications are not validated). */
+export interface PubsubStats { accepted: number, ignored: number, rejected: number }
 
 export interface DiscoveredPeer { peerId: string, addrs: string[] }
 
@@ -76,7 +129,7 @@ export interface NetEvents {
 export interface NetStats {
   /** Stream handlers that threw or rejected (each stream was aborted). */
   handlerErrors: number
-  /** Event listeners (on()) that threw. */
+  /** Event listeners (on()) and pubsub message handlers (subscribe()'s onMessage) that threw. */
   listenerErrors: number
 }
 
@@ -121,6 +174,32 @@ export interface NetNode {
   on<K extends keyof NetEvents> (event: K, fn: (e: NetEvents[K]) => void): () => void
   /** Faults survived so far. */
   stats (): NetStats
+  /**
+   * Subscribes to a topic (at most MAX_PUBSUB_TOPIC_BYTES of UTF-8; one subscription per topic,
+   * INVALID_ARGUMENT for a second) and returns the unsubscribe function, which also removes the
+   * validator. Every message from a peer on the topic goes through `validate` before it reaches
+   * `onMessage` and before it is forwarded to anyone; only accepted ones do either. Data over
+   * MAX_FRAME_BYTES is rejected before `validate` is asked; a validator that throws or returns
+   * anything else counts as 'reject'. Each copy of a message (same topic and bytes) is validated
+   * and delivered once, however many peers send it. `onMessage` exceptions are caught and counted
+   * (stats().listenerErrors). Validators should answer fast (well under 100 ms): gossipsub waits
+   * for them. Allowed before start(): the subscription takes effect when the node starts.
+   */
+  subscribe (topic: string, validate: (msg: PubsubMessage) => TopicVerdict | Promise<TopicVerdict>, onMessage: (msg: PubsubMessage) => void): () => void
+  /**
+   * Sends `data` (at most MAX_FRAME_BYTES, else LIMIT_EXCEEDED) to our mesh peers for the topic
+   * (a fanout set of D if we are not subscribed), topped up to D (6) from the other subscribed
+   * peers when the mesh is smaller; they forward it. The mesh holds between Dlo (4) and Dhi (12)
+   * peers, so our upload per post is at most Dhi copies (plus answers to IWANT), however many
+   * subscribe. Resolves with the number of peers it was sent to: 0 when no peer is subscribed (not
+   * an error) or when the same bytes were already published or seen on this topic within 2 minutes.
+   * We do not receive our own message. NET_NOT_STARTED if the node is not running.
+   */
+  publish (topic: string, data: Uint8Array): Promise<{ recipients: number }>
+  /** Peers we know to be subscribed to the topic (from their subscription announcements). */
+  topicPeers (topic: string): string[]
+  /** Validator verdicts so far. */
+  pubsubStats (): PubsubStats
 }
 
 /** Creates a node (not started). */
@@ -133,6 +212,35 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     services.dht = (components) => dht(components as typeof components & { ping: Ping })
   }
   if (opts.relayServer) services.relay = circuitRelayServer()
+  const penalties = new PenaltyBook()
+  if (opts.pubsubHeartbeatMs !== undefined && !(Number.isInteger(opts.pubsubHeartbeatMs) && opts.pubsubHeartbeatMs > 0)) {
+    throw new SecushareError('INVALID_ARGUMENT', `pubsubHeartbeatMs must be a positive integer, not ${String(opts.pubsubHeartbeatMs)}`)
+  }
+  if (opts.pubsub ?? true) {
+    const pubsub = gossipsub({
+      globalSignaturePolicy: StrictNoSign,
+      msgIdFn: pubsubMessageId,
+      floodPublish: false,
+      fallbackToFloodsub: false,
+      emitSelf: false,
+      allowPublishToZeroTopicPeers: true,
+      ignoreDuplicatePublishError: true,
+      runOnLimitedConnection: false,
+      maxInboundDataLength: PUBSUB_MAX_RPC_BYTES,
+      ...(opts.pubsubHeartbeatMs !== undefined ? { heartbeatInterval: opts.pubsubHeartbeatMs } : {}),
+      scoreParams: {
+        appSpecificScore: (peer) => penalties.score(peer),
+        appSpecificWeight: 1,
+        // off: peers behind one NAT, or all reached through one relay, share an address
+        IPColocationFactorWeight: 0
+      },
+      // gossip -10, publish -50, graylist -80 as gossipsub's defaults; opportunistic grafting
+      // when the median mesh peer has been penalised at all (scores here are 0 at best)
+      scoreThresholds: { opportunisticGraftThreshold: 0 }
+    })
+    // gossipsub takes libp2p's internal components, which the factory type does not name
+    services.pubsub = (components) => pubsub(components as Parameters<typeof pubsub>[0])
+  }
   const p2p = await createLibp2p({
     start: false,
     privateKey: loadPeerKey(opts.peerKey),
@@ -144,7 +252,7 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     connectionManager: { maxConnections: opts.maxConnections ?? MAX_CONNECTIONS, dialTimeout: DIAL_TIMEOUT_MS },
     services
   })
-  return new Libp2pNode(p2p)
+  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, penalties)
 }
 
 type ServiceFactories = NonNullable<Libp2pOptions['services']>
@@ -158,9 +266,12 @@ class Libp2pNode implements NetNode {
 
   private readonly addrBook = new Map<string, string[]>()
   private readonly counters: NetStats = { handlerErrors: 0, listenerErrors: 0 }
+  private readonly subs = new Map<string, Subscription>()
+  private readonly verdicts: PubsubStats = { accepted: 0, ignored: 0, rejected: 0 }
 
-  constructor (private readonly p2p: Libp2p) {
+  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly penalties: PenaltyBook) {
     this.peerId = p2p.peerId.toString()
+    pubsub?.addEventListener('gossipsub:message', (evt) => { this.deliver(evt.detail) })
     p2p.addEventListener('peer:connect', (evt) => { this.emit('peer:connect', evt.detail.toString()) })
     p2p.addEventListener('peer:disconnect', (evt) => { this.emit('peer:disconnect', evt.detail.toString()) })
     p2p.addEventListener('peer:discovery', (evt) => {
@@ -183,6 +294,7 @@ class Libp2pNode implements NetNode {
     } catch (e) {
       throw new SecushareError('LISTEN_FAILED', `the network did not start: ${(e as Error).message}`)
     }
+    for (const topic of this.subs.keys()) this.pubsub?.subscribe(topic)
   }
 
   async stop (): Promise<void> { await this.p2p.stop() }
@@ -245,6 +357,88 @@ class Libp2pNode implements NetNode {
 
   stats (): NetStats { return { ...this.counters } }
 
+  subscribe (topic: string, validate: Subscription['validate'], onMessage: Subscription['onMessage']): () => void {
+    const pubsub = this.requirePubsub()
+    checkTopic(topic)
+    if (typeof validate !== 'function' || typeof onMessage !== 'function') throw new SecushareError('INVALID_ARGUMENT', 'subscribe needs a validator and a message handler')
+    if (this.subs.has(topic)) throw new SecushareError('INVALID_ARGUMENT', `already subscribed to ${topic}`)
+    const sub: Subscription = { validate, onMessage }
+    this.subs.set(topic, sub)
+    pubsub.topicValidators.set(topic, async (peer, msg) => await this.validate(topic, peer.toString(), msg))
+    if (this.p2p.status === 'started') pubsub.subscribe(topic)
+    return () => {
+      if (this.subs.get(topic) !== sub) return
+      this.subs.delete(topic)
+      pubsub.topicValidators.delete(topic)
+      if (this.p2p.status === 'started') pubsub.unsubscribe(topic)
+    }
+  }
+
+  async publish (topic: string, data: Uint8Array): Promise<{ recipients: number }> {
+    const pubsub = this.requirePubsub()
+    checkTopic(topic)
+    if (!(data instanceof Uint8Array)) throw new SecushareError('INVALID_ARGUMENT', 'publish needs the data as bytes')
+    if (data.byteLength > MAX_FRAME_BYTES) throw limitExceeded('MAX_FRAME_BYTES', MAX_FRAME_BYTES, data.byteLength)
+    if (this.p2p.status !== 'started') throw new SecushareError('NET_NOT_STARTED', 'cannot publish: the network node is not running')
+    try {
+      // a copy: gossipsub keeps the bytes (its message cache) for later IWANT answers
+      const { recipients } = await pubsub.publish(topic, data.slice())
+      return { recipients: recipients.length }
+    } catch (e) {
+      throw new SecushareError('INTERNAL', `gossipsub did not publish: ${(e as Error)?.message ?? String(e)}`, { topic })
+    }
+  }
+
+  topicPeers (topic: string): string[] {
+    if (this.pubsub === undefined || this.p2p.status !== 'started') return []
+    return this.pubsub.getSubscribers(topic).map(String)
+  }
+
+  pubsubStats (): PubsubStats { return { ...this.verdicts } }
+
+  private requirePubsub (): GossipSub {
+    if (this.pubsub === undefined) throw new SecushareError('PUBSUB_DISABLED', 'publish/subscribe is off on this node (NetOptions.pubsub)')
+    return this.pubsub
+  }
+
+  /** The topic validator: gossipsub forwards and delivers only what this accepts. Never throws. */
+  private async validate (topic: string, from: string, msg: Message): Promise<TopicValidatorResult> {
+    const sub = this.subs.get(topic)
+    let verdict: TopicVerdict
+    if (sub === undefined) {
+      verdict = 'ignore' // unsubscribed while the message was on its way
+    } else if (msg.type !== 'unsigned' || msg.data.byteLength > MAX_FRAME_BYTES) {
+      verdict = 'reject'
+    } else {
+      try {
+        const v = await sub.validate({ topic, data: msg.data, from })
+        verdict = v === 'accept' || v === 'ignore' ? v : 'reject'
+      } catch {
+        verdict = 'reject'
+      }
+    }
+    switch (verdict) {
+      case 'accept': this.verdicts.accepted++; return TopicValidatorResult.Accept
+      case 'ignore': this.verdicts.ignored++; return TopicValidatorResult.Ignore
+      default:
+        this.verdicts.rejected++
+        this.penalties.penalise(from)
+        return TopicValidatorResult.Reject
+    }
+  }
+
+  /** A message our validator accepted (gossipsub forwards it independently). */
+  private deliver ({ msg, propagationSource }: GossipsubMessage): void {
+    const sub = this.subs.get(msg.topic)
+    if (sub === undefined) return
+    try {
+      // a copy: the decoded data is a view into the whole RPC it came in (up to PUBSUB_MAX_RPC_BYTES)
+      sub.onMessage({ topic: msg.topic, data: msg.data.slice(), from: propagationSource.toString() })
+    } catch {
+      this.counters.listenerErrors++
+    }
+  }
+
   private emit<K extends keyof NetEvents> (event: K, payload: NetEvents[K]): void {
     for (const fn of [...(this.listeners[event] as Set<Listener<K>>)]) {
       try { fn(payload) } catch { this.counters.listenerErrors++ }
@@ -258,6 +452,58 @@ class Libp2pNode implements NetNode {
     const multiaddrs = addrs.map((a) => parseAddr(a, id.toString()))
     if (multiaddrs.length > 0) await this.p2p.peerStore.merge(id, { multiaddrs })
     return id
+  }
+}
+
+interface Subscription {
+  validate: (msg: PubsubMessage) => TopicVerdict | Promise<TopicVerdict>
+  onMessage: (msg: PubsubMessage) => void
+}
+
+/**
+ * Gossipsub message ids, computed from the bytes (StrictNoSign messages have no author or
+ * sequence number): SHA-256 of the topic's UTF-8 length (4 bytes, big-endian), the topic and the
+ * data. The same bytes on the same topic are one message, however many peers forward them. The
+ * topic is included so that a copy replayed into another topic cannot mark the original as seen.
+ * Every secushare node must compute ids the same way (IHAVE/IWANT name messages by id).
+ */
+function pubsubMessageId (msg: Message): Uint8Array {
+  const topic = Buffer.from(msg.topic, 'utf8')
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(topic.byteLength)
+  return createHash('sha256').update(len).update(topic).update(msg.data).digest()
+}
+
+function checkTopic (topic: string): void {
+  if (typeof topic !== 'string' || topic.length === 0) throw new SecushareError('INVALID_ARGUMENT', 'a topic is a non-empty string')
+  const n = Buffer.byteLength(topic, 'utf8')
+  if (n > MAX_PUBSUB_TOPIC_BYTES) throw limitExceeded('MAX_PUBSUB_TOPIC_BYTES', MAX_PUBSUB_TOPIC_BYTES, n)
+}
+
+/** Per-peer counts of rejected messages, decaying, for gossipsub's application-specific score. */
+class PenaltyBook {
+  private readonly counts = new Map<string, { count: number, at: number }>()
+
+  penalise (peer: string): void {
+    const count = this.current(peer) + 1
+    this.counts.delete(peer)
+    this.counts.set(peer, { count, at: Date.now() })
+    if (this.counts.size > PUBSUB_PENALTY_PEERS) this.counts.delete(this.counts.keys().next().value as string)
+  }
+
+  /** The score term: 0 for a peer never penalised, -count² otherwise. */
+  score (peer: string): number {
+    const c = this.current(peer)
+    return c === 0 ? 0 : -(c * c)
+  }
+
+  private current (peer: string): number {
+    const e = this.counts.get(peer)
+    if (e === undefined) return 0
+    const c = e.count * 2 ** (-(Date.now() - e.at) / PUBSUB_PENALTY_HALF_LIFE_MS)
+    if (c >= PUBSUB_PENALTY_FORGET) return c
+    this.counts.delete(peer)
+    return 0
   }
 }
 

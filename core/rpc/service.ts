@@ -10,8 +10,23 @@
  *   contactRename({petname, newPetname})       ContactInfo
  *   contactRemove({petname})                   ContactInfo
  *   nearbyList()                               [{peerId, addrs, lastSeen}]
+ *   placeCreate({name, history?})              PlaceInfo ({place, name, host, members, lastId, unread, ...})
+ *   placeInvite({place, petname})              {place, petname}
+ *   placeRemove({place, petname})              {place, petname, generation}
+ *   placeClose({place})                        PlaceInfo
+ *   placeInvitations()                         [{place, name, hostEgo, from, history, dm, received}]
+ *   placeJoin({place})  placeLeave({place})    PlaceInfo
+ *   placeList()                                PlaceInfo[]
+ *   placeState({place})                        {name: value}
+ *   placeSet({place, name, value})             {id}
+ *   post({place, text, replyTo?})              {id, pending}
+ *   feed({place, since?, limit?})              FeedItem[] ({id, author, authorPetname, method, text, replyTo, thread, time})
+ *   dmSend({petname, text})                    {id, pending, place}
+ *   dmFeed({petname, since?, limit?})          FeedItem[]
+ * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
  */
 import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
+import type { FeedItem, PlaceInfo, Places, PostResult } from '../places/places.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { NetNode } from '../net/node.js'
 import { parseParams, v } from './validate.js'
@@ -27,7 +42,13 @@ export interface DaemonStatus extends HomeStatus {
 const Petname = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const NoParams = v.optional(v.strictObject({}))
 
-export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, rpcUrl: () => string }
+export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, rpcUrl: () => string }
+
+const PlaceRef = v.pipe(v.string(), v.minLength(1), v.maxLength(128))
+const History = v.picklist(['none', 'recent', 'all'])
+const MessageId = v.pipe(v.number(), v.integer(), v.minValue(1))
+const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024))
+const FeedParams = { since: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))) }
 
 export function createService (d: ServiceDeps) {
   return {
@@ -62,6 +83,62 @@ export function createService (d: ServiceDeps) {
     async nearbyList (params?: Record<string, never>): Promise<NearbyPeer[]> {
       parseParams('nearbyList', NoParams, params)
       return d.contacts.nearby()
+    },
+    async placeCreate (params: { name: string, history?: 'none' | 'recent' | 'all' }): Promise<PlaceInfo> {
+      const p = parseParams('placeCreate', v.strictObject({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(128)), history: v.optional(History) }), params)
+      return await d.places.create(p.name, p.history ?? 'recent')
+    },
+    async placeInvite (params: { place: string, petname: string }): Promise<{ place: string, petname: string }> {
+      const p = parseParams('placeInvite', v.strictObject({ place: PlaceRef, petname: Petname }), params)
+      return await d.places.invite(p.place, p.petname)
+    },
+    async placeRemove (params: { place: string, petname: string }): Promise<{ place: string, petname: string, generation: number }> {
+      const p = parseParams('placeRemove', v.strictObject({ place: PlaceRef, petname: Petname }), params)
+      return await d.places.remove(p.place, p.petname)
+    },
+    async placeClose (params: { place: string }): Promise<PlaceInfo> {
+      const p = parseParams('placeClose', v.strictObject({ place: PlaceRef }), params)
+      return await d.places.close(p.place)
+    },
+    async placeInvitations (params?: Record<string, never>) {
+      parseParams('placeInvitations', NoParams, params)
+      return d.places.invitations().map(({ v: _v, hostAddrs: _a, ...rest }) => rest)
+    },
+    async placeJoin (params: { place: string }): Promise<PlaceInfo> {
+      const p = parseParams('placeJoin', v.strictObject({ place: PlaceRef }), params)
+      return await d.places.join(p.place)
+    },
+    async placeLeave (params: { place: string }): Promise<PlaceInfo> {
+      const p = parseParams('placeLeave', v.strictObject({ place: PlaceRef }), params)
+      return await d.places.leave(p.place)
+    },
+    async placeList (params?: Record<string, never>): Promise<PlaceInfo[]> {
+      parseParams('placeList', NoParams, params)
+      return d.places.list()
+    },
+    async placeState (params: { place: string }): Promise<Record<string, unknown>> {
+      const p = parseParams('placeState', v.strictObject({ place: PlaceRef }), params)
+      return d.places.state(p.place) as Record<string, never>
+    },
+    async placeSet (params: { place: string, name: string, value: string }): Promise<{ id: number }> {
+      const p = parseParams('placeSet', v.strictObject({ place: PlaceRef, name: v.pipe(v.string(), v.regex(/^_[A-Za-z0-9_]{1,63}$/, 'a state name is _word or _word_word...')), value: v.pipe(v.string(), v.maxLength(16 * 1024)) }), params)
+      return await d.places.setState(p.place, p.name, p.value)
+    },
+    async post (params: { place: string, text: string, replyTo?: number }): Promise<PostResult> {
+      const p = parseParams('post', v.strictObject({ place: PlaceRef, text: Text, replyTo: v.optional(MessageId) }), params)
+      return await d.places.post(p.place, p.text, { replyTo: p.replyTo })
+    },
+    async feed (params: { place: string, since?: number, limit?: number }): Promise<FeedItem[]> {
+      const p = parseParams('feed', v.strictObject({ place: PlaceRef, ...FeedParams }), params)
+      return await d.places.feed(p.place, p)
+    },
+    async dmSend (params: { petname: string, text: string }): Promise<PostResult & { place: string }> {
+      const p = parseParams('dmSend', v.strictObject({ petname: Petname, text: Text }), params)
+      return await d.places.dm(p.petname, p.text)
+    },
+    async dmFeed (params: { petname: string, since?: number, limit?: number }): Promise<FeedItem[]> {
+      const p = parseParams('dmFeed', v.strictObject({ petname: Petname, ...FeedParams }), params)
+      return await d.places.dmFeed(p.petname, p)
     }
   }
 }

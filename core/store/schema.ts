@@ -8,19 +8,33 @@
  * - contacts: ego id (hex) of the contact → ContactRecord (contacts/book.ts)
  * - petnames: petname → ego id (hex) of the contact (unique petnames)
  * - invites:  invite id (hex) → InviteRecord (pending one-time invites; deleted when used)
+ * - places:      place id (hex) → PlaceRecord (places/records.ts)
+ * - epochs:      [place, generation] → epoch key (32 bytes)
+ * - members:     [place, ego hex] → MemberRecord
+ * - messages:    [place, message id] → MessageRecord (the envelope and what it said)
+ * - pstate:      [place, variable name] → value (the place's PSYC state)
+ * - heldstate:   [place, id of the previous stateful message] → id of a stateful message waiting for it
+ * - talkseen:    [place, author hex, talk id hex] → message id (a retried post is sequenced once)
+ * - pending:     [place, talk id hex] → PendingPost (my posts the host has not acknowledged yet)
+ * - invitations: place id (hex) → InvitationRecord (invitations I received)
  *
  * Contract: SCHEMA_VERSION only grows. A change to the layout adds sub-databases or a migration
  * MIGRATIONS[n] that turns a schema n-1 store into schema n inside the opening transaction.
  */
 import type { WriteTx } from './lmdb.js'
 
-export const SCHEMA_VERSION = 2
-export const SUB_DATABASES = ['meta', 'node', 'egos', 'contacts', 'petnames', 'invites'] as const
+export const SCHEMA_VERSION = 3
+export const SUB_DATABASES = [
+  'meta', 'node', 'egos', 'contacts', 'petnames', 'invites',
+  'places', 'epochs', 'members', 'messages', 'pstate', 'heldstate', 'talkseen', 'pending', 'invitations'
+] as const
 export type SubDb = typeof SUB_DATABASES[number]
 export type Migration = (tx: WriteTx) => void
 
 /** MIGRATIONS[n] upgrades schema n-1 to n. */
 export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   /** 2: contacts, petnames and invites; they start empty, so there is nothing to convert. */
-  2: () => {}
+  2: () => {},
+  /** 3: places and everything about them; new sub-databases, nothing to convert. */
+  3: () => {}
 }

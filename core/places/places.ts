@@ -1,0 +1,610 @@
+/**
+ * Places at run time: hosting, joining, posting, reading, and keeping up (gossip, replay, pending
+ * posts). The protocol handler for `/secushare/place/1.0.0` (protocol/place-wire.ts) answers
+ * requests by the authenticated peer id: only a place's members (and invited guests, to enter)
+ * get anything about it.
+ */
+import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
+import { MAX_FRAME_BYTES } from '../../protocol/limits.js'
+import { decodePlaceMessage, encodePlaceMessage, type PlaceMessage } from '../../protocol/place-message.js'
+import { decodeWire, encodeWire, PLACE_PROTOCOL, throwIfFailure, wireBytes, wireNumber, type WireMessage, type WireValue } from '../../protocol/place-wire.js'
+import type { ContactBook, ContactRecord } from '../contacts/book.js'
+import type { Sodium } from '../crypto/sodium.js'
+import type { Ego } from '../identity/ego.js'
+import type { SealedSecret } from '../identity/keystore.js'
+import type { FrameStream } from '../net/framing.js'
+import type { NetNode } from '../net/node.js'
+import type { Store, WriteTx } from '../store/lmdb.js'
+import { signPlaceMessage } from './author.js'
+import { guestMayPost, sequence } from './host.js'
+import { openSealed, sealTo, topicFor, type EpochKey } from './keys.js'
+import { check, DropCounter, precheck, store as storeAccepted } from './receive.js'
+import { RECENT_HISTORY_MESSAGES, type HistoryPolicy, type InvitationRecord, type MemberRecord, type MessageRecord, type PendingPost, type PlaceRecord } from './records.js'
+import { stateToJson } from './state.js'
+
+export const WIRE_TIMEOUT_MS = 10_000
+/** Pending posts are retried this often while the host is unreachable. */
+export const PENDING_RETRY_MS = 2_000
+/** Envelopes per replay answer. */
+export const MAX_REPLAY_BATCH = 1000
+
+export interface PlacesDeps {
+  sodium: Sodium
+  store: Store
+  net: NetNode
+  egos: ReadonlyMap<string, Ego>
+  defaultEgo: string
+  contacts: ContactBook
+  sealSecret: (publicKey: Uint8Array, secretKey: Uint8Array) => Promise<SealedSecret>
+  openSecret: (publicKey: Uint8Array, secret: SealedSecret) => Promise<Uint8Array>
+}
+
+export interface PlaceInfo { place: string, name: string, host: boolean, hostEgo: string, members: number, lastId: number, unread: number, generation: number, history: HistoryPolicy, closed: boolean, dm: string | null }
+export interface FeedItem { id: number, author: string, authorPetname: string | null, method: string, text: string | null, replyTo: number | null, thread: number | null, time: number }
+export type PostResult = { id: number, pending: false } | { id: null, pending: true }
+
+interface Admission { place: string, name: string, hostEgo: string, history: HistoryPolicy, generation: number, sinceId: number, keys: EpochKey[], state: Array<[string, Uint8Array]>, lastStateful: number, members: MemberRecord[], dm: boolean }
+interface Invitation { place: string, name: string, hostEgo: string, history: HistoryPolicy, dm: boolean }
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const knownCode = (c: string): boolean => c in ERROR_CODES
+
+export class Places {
+  readonly drops = new DropCounter()
+  /** The gossip topic each place is subscribed on (its current generation's). */
+  private readonly subscriptions = new Map<string, { topic: string, unsub: () => void }>()
+  private readonly unsubscribe: Array<() => void> = []
+  private pendingTimer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  constructor (private readonly d: PlacesDeps) {}
+
+  private get db (): Store { return this.d.store }
+
+  async start (): Promise<void> {
+    await this.d.net.handle(PLACE_PROTOCOL, async (stream) => { await this.answer(stream) }, { maxInboundStreams: 16 })
+    for (const p of this.all()) if (!p.left) this.subscribe(p)
+    this.unsubscribe.push(this.d.net.on('peer:connect', (peer) => {
+      for (const p of this.all()) if (p.role === 'guest' && p.hostPeer === peer && !p.left) void this.catchUp(p.id).catch(() => {})
+      void this.flushPending().catch(() => {})
+    }))
+    this.pendingTimer = setInterval(() => { void this.flushPending().catch(() => {}) }, PENDING_RETRY_MS)
+    this.pendingTimer.unref()
+    for (const p of this.all()) if (p.role === 'guest' && !p.left) void this.catchUp(p.id).catch(() => {})
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearInterval(this.pendingTimer)
+    for (const u of this.unsubscribe.splice(0)) u()
+    for (const { unsub } of this.subscriptions.values()) unsub()
+    this.subscriptions.clear()
+  }
+
+  private all (): PlaceRecord[] { return [...this.db.entries<PlaceRecord>('places')].map((e) => e.value) }
+
+  /** Everyone the host listed for a place (invited or member). */
+  private members (placeId: string): MemberRecord[] {
+    return [...this.db.entries<MemberRecord>('members', { start: [placeId, ''], end: [placeId, '\uffff'] })].map((e) => e.value)
+  }
+
+  /** A place by id (hex) or by name (when unique). */
+  find (ref: string): PlaceRecord {
+    const byId = /^[0-9a-f]{64}$/.test(ref) ? this.db.get<PlaceRecord>('places', ref) : undefined
+    if (byId !== undefined) return byId
+    const named = this.all().filter((p) => p.name === ref)
+    if (named.length === 1) return named[0]!
+    if (named.length > 1) throw new SecushareError('INVALID_ARGUMENT', `several places are called ${JSON.stringify(ref)}; use the place id`)
+    throw new SecushareError('PLACE_NOT_FOUND', `no place ${JSON.stringify(ref)} on this node`, { place: ref })
+  }
+
+  private ego (id: string): Ego {
+    const e = this.d.egos.get(id)
+    if (e === undefined) throw new SecushareError('EGO_NOT_FOUND', `no identity ${id} on this node`)
+    return e
+  }
+
+  // ---- gossip ----
+
+  private subscribe (p: PlaceRecord): void {
+    const key = this.db.get<Uint8Array>('epochs', [p.id, p.generation])
+    if (key === undefined) return
+    const topic = topicFor(this.d.sodium, key)
+    const current = this.subscriptions.get(p.id)
+    if (current?.topic === topic) return
+    current?.unsub()
+    const unsub = this.d.net.subscribe(topic, (msg) => {
+      const place = this.db.get<PlaceRecord>('places', p.id)
+      if (place === undefined) return 'reject'
+      const why = precheck(this.d.sodium, this.db, place, msg.data)
+      if (why === undefined) return 'accept'
+      this.drops.add(why)
+      return why === 'duplicate' || why === 'no-key' ? 'ignore' : 'reject'
+    }, (msg) => { void this.receive(p.id, msg.data).catch(() => {}) })
+    this.subscriptions.set(p.id, { topic, unsub })
+  }
+
+  /** Checks and stores one envelope; returns whether it was new and valid. */
+  async receive (placeId: string, bytes: Uint8Array): Promise<boolean> {
+    const place = this.db.get<PlaceRecord>('places', placeId)
+    if (place === undefined) { this.drops.add('unknown-place'); return false }
+    const a = check(this.d.sodium, this.db, place, bytes)
+    if (typeof a === 'string') { this.drops.add(a); return false }
+    const updated = await this.db.write((tx) => {
+      const p = tx.get<PlaceRecord>('places', placeId)!
+      if (tx.get('messages', [placeId, a.record.id]) !== undefined) return undefined
+      const after = storeAccepted(tx, p, a)
+      this.applyMembership(tx, after, a.message)
+      return after
+    })
+    if (updated === undefined) return false
+    if (a.message.method === '_notice_place_key' || a.message.method === '_notice_place_leave') void this.refreshKeys(placeId).catch(() => {})
+    if (updated.contiguous < updated.head) void this.catchUp(placeId).catch(() => {})
+    return true
+  }
+
+  /** Member lists travel as host notices: `_notice_place_enter` / `_leave` with :_nym_member, :_peer_member, :_id_since. */
+  private applyMembership (tx: WriteTx, p: PlaceRecord, m: PlaceMessage): void {
+    if (hex(m.author) !== p.hostEgo) return
+    const v = (n: string): Uint8Array | undefined => m.vars?.find((x) => x.name === n)?.value
+    const ego = v('_nym_member')
+    if (ego === undefined || ego.length !== 32) return
+    const id = hex(ego)
+    if (m.method === '_notice_place_enter') {
+      const peer = Buffer.from(v('_peer_member') ?? new Uint8Array()).toString()
+      const since = Number(Buffer.from(v('_id_since') ?? new Uint8Array()).toString() || '1')
+      tx.put('members', [p.id, id], { v: 1, ego: id, peerId: peer, status: 'member', sinceId: since, joined: m.time } satisfies MemberRecord)
+    } else if (m.method === '_notice_place_leave') {
+      tx.remove('members', [p.id, id])
+      if (id === p.self) tx.put('places', p.id, { ...p, left: true })
+    }
+  }
+
+  // ---- host ----
+
+  async create (name: string, history: HistoryPolicy, opts: { dm?: string } = {}): Promise<PlaceInfo> {
+    if (name.trim().length === 0 || Buffer.byteLength(name) > 128) throw new SecushareError('INVALID_ARGUMENT', 'a place name has 1 to 128 bytes')
+    const self = this.ego(this.d.defaultEgo)
+    const { publicKey, secretKey } = this.d.sodium.signKeypair()
+    const id = hex(publicKey)
+    const place: PlaceRecord = {
+      v: 1, id, name: name.trim(), role: 'host', self: self.id, hostEgo: self.id, hostPeer: this.d.net.peerId, history,
+      generation: 1, head: 0, contiguous: 0, lastStateful: 0, sinceId: 1, readUpTo: 0, closed: false, left: false,
+      dm: opts.dm, created: Date.now(), secret: await this.d.sealSecret(publicKey, secretKey)
+    }
+    await this.db.write((tx) => {
+      tx.put('places', id, place)
+      tx.put('epochs', [id, 1], this.d.sodium.randomBytes(32))
+      tx.emit({ type: 'place:created', place: id })
+    })
+    this.subscribe(place)
+    await this.postAs(id, self, '_notice_set', { state: [{ op: '=', name: '_name', value: new TextEncoder().encode(place.name) }] })
+    return this.info(this.find(id))
+  }
+
+  private async placeSecret (p: PlaceRecord): Promise<Uint8Array> {
+    if (p.secret === undefined) throw new SecushareError('NOT_HOST', 'only the host can do that')
+    return await this.d.openSecret(Buffer.from(p.id, 'hex'), p.secret)
+  }
+
+  /** Sequences and publishes a message authored by one of my egos in a place I host. */
+  private async hostPost (p: PlaceRecord, m: PlaceMessage): Promise<number> {
+    const r = await sequence(this.d.sodium, this.db, await this.placeSecret(p), p.id, m)
+    if (!r.duplicate) await this.publish(r.place, r.envelope)
+    return r.id
+  }
+
+  private async publish (p: PlaceRecord, envelope: Uint8Array): Promise<void> {
+    const key = this.db.get<Uint8Array>('epochs', [p.id, p.generation])
+    if (key !== undefined) await this.d.net.publish(topicFor(this.d.sodium, key), envelope).catch(() => {})
+  }
+
+  private sign (placeId: string, self: Ego, method: string, extra: Partial<PlaceMessage>): PlaceMessage {
+    return signPlaceMessage(this.d.sodium, Buffer.from(placeId, 'hex'), {
+      method, author: self.publicKey, talkId: this.d.sodium.randomBytes(16), time: Date.now(), ...extra
+    }, self.secretKey)
+  }
+
+  private async postAs (placeId: string, self: Ego, method: string, extra: Partial<PlaceMessage>): Promise<number> {
+    return await this.hostPost(this.find(placeId), this.sign(placeId, self, method, extra))
+  }
+
+  async invite (ref: string, petname: string): Promise<{ place: string, petname: string }> {
+    const p = this.find(ref)
+    if (p.role !== 'host') throw new SecushareError('NOT_HOST', 'only the host invites')
+    const c = this.d.contacts.byPetname(petname)
+    await this.inviteContact(p, c)
+    return { place: p.id, petname }
+  }
+
+  private async inviteContact (p: PlaceRecord, c: ContactRecord): Promise<void> {
+    const ego = hex(c.ego)
+    await this.db.write((tx) => {
+      const m = tx.get<MemberRecord>('members', [p.id, ego])
+      if (m === undefined) tx.put('members', [p.id, ego], { v: 1, ego, peerId: c.peerId, status: 'invited', sinceId: 0, joined: 0 } satisfies MemberRecord)
+    })
+    const invitation: Invitation = { place: p.id, name: p.name, hostEgo: p.hostEgo, history: p.history, dm: p.dm !== undefined }
+    await this.ask(c.peerId, c.addrs, '_request_place_invite', { _place: Buffer.from(p.id, 'hex'), _sealed: sealTo(this.d.sodium, c.ego, invitation) })
+  }
+
+  /** Admits the member behind `peer` (invited, or already a member coming back) and returns what it may read. */
+  private async admit (p: PlaceRecord, peer: string): Promise<Admission> {
+    const member = this.members(p.id).find((m) => m.peerId === peer)
+    if (member === undefined) throw new SecushareError('NOT_A_MEMBER', 'not invited to this place')
+    const c = this.d.contacts.byEgo(member.ego)
+    if (c === undefined) throw new SecushareError('NOT_A_MEMBER', 'not invited to this place')
+    let since = member.sinceId
+    if (member.status === 'invited') {
+      since = p.history === 'all' ? 1 : p.history === 'recent' ? Math.max(1, p.head + 1 - RECENT_HISTORY_MESSAGES) : p.head + 1
+      await this.db.write((tx) => { tx.put('members', [p.id, member.ego], { ...member, status: 'member', sinceId: since, joined: Date.now() }) })
+      await this.postAs(p.id, this.ego(p.self), '_notice_place_enter', {
+        vars: [{ name: '_nym_member', value: c.ego }, { name: '_peer_member', value: new TextEncoder().encode(peer) }, { name: '_id_since', value: new TextEncoder().encode(String(since)) }]
+      })
+    }
+    const fresh = this.find(p.id)
+    const firstGen = since <= 1 ? 1 : (this.db.get<MessageRecord>('messages', [p.id, since])?.generation ?? fresh.generation)
+    const keys: EpochKey[] = []
+    for (let g = firstGen; g <= fresh.generation; g++) {
+      const key = this.db.get<Uint8Array>('epochs', [p.id, g])
+      if (key !== undefined) keys.push({ generation: g, key })
+    }
+    const state = [...this.db.entries<Uint8Array>('pstate', { start: [p.id, ''], end: [p.id, '\uffff'] })].map((e): [string, Uint8Array] => [String((e.key as [string, string])[1]), e.value])
+    const members = this.members(p.id).filter((m) => m.status === 'member')
+    return { place: p.id, name: fresh.name, hostEgo: fresh.hostEgo, history: fresh.history, generation: fresh.generation, sinceId: since, keys, state, lastStateful: fresh.lastStateful, members, dm: fresh.dm !== undefined }
+  }
+
+  /** Removes a member and starts a new key generation that the removed member never gets. */
+  async remove (ref: string, petname: string): Promise<{ place: string, petname: string, generation: number }> {
+    const p = this.find(ref)
+    if (p.role !== 'host') throw new SecushareError('NOT_HOST', 'only the host removes members')
+    const c = this.d.contacts.byPetname(petname)
+    const ego = hex(c.ego)
+    if (this.db.get('members', [p.id, ego]) === undefined) throw new SecushareError('NOT_A_MEMBER', `${petname} is not a member of ${p.name}`)
+    await this.postAs(p.id, this.ego(p.self), '_notice_place_leave', { vars: [{ name: '_nym_member', value: c.ego }] })
+    const generation = await this.rotate(p.id)
+    return { place: p.id, petname, generation }
+  }
+
+  /** A new generation: fresh epoch key, handed to every remaining member on request. */
+  private async rotate (placeId: string): Promise<number> {
+    const next = await this.db.write((tx) => {
+      const p = tx.get<PlaceRecord>('places', placeId)!
+      const generation = p.generation + 1
+      tx.put('epochs', [placeId, generation], this.d.sodium.randomBytes(32))
+      tx.put('places', placeId, { ...p, generation })
+      return generation
+    })
+    this.subscribe(this.find(placeId))
+    await this.postAs(placeId, this.ego(this.find(placeId).self), '_notice_place_key', { vars: [{ name: '_generation', value: new TextEncoder().encode(String(next)) }] })
+    return next
+  }
+
+  async close (ref: string): Promise<PlaceInfo> {
+    const p = this.find(ref)
+    if (p.role !== 'host') throw new SecushareError('NOT_HOST', 'only the host closes a place')
+    await this.postAs(p.id, this.ego(p.self), '_notice_place_closing', {})
+    await this.db.write((tx) => { tx.put('places', p.id, { ...this.find(p.id), closed: true }) })
+    return this.info(this.find(p.id))
+  }
+
+  async setState (ref: string, name: string, value: string): Promise<{ id: number }> {
+    const p = this.find(ref)
+    if (p.role !== 'host') throw new SecushareError('NOT_HOST', 'only the host changes the place state')
+    const id = await this.postAs(p.id, this.ego(p.self), '_notice_set', { state: [{ op: '=', name, value: new TextEncoder().encode(value) }] })
+    return { id }
+  }
+
+  // ---- guest ----
+
+  invitations (): Array<InvitationRecord & { from: string | null }> {
+    return [...this.db.entries<InvitationRecord>('invitations')].map((e) => ({ ...e.value, from: this.d.contacts.byEgo(e.value.hostEgo)?.petname ?? null }))
+  }
+
+  async join (ref: string): Promise<PlaceInfo> {
+    const inv = this.db.get<InvitationRecord>('invitations', ref) ?? this.invitations().find((i) => i.name === ref)
+    if (inv === undefined) throw new SecushareError('PLACE_NOT_FOUND', `no invitation to ${JSON.stringify(ref)}`)
+    const answer = await this.ask(inv.hostPeer, inv.hostAddrs, '_request_place_enter', { _place: Buffer.from(inv.place, 'hex') })
+    const self = this.ego(this.d.defaultEgo)
+    const adm = openSealed<Admission>(this.d.sodium, self, wireBytes(answer, '_sealed'))
+    if (adm.place !== inv.place || adm.hostEgo !== inv.hostEgo) throw new SecushareError('PLACE_WIRE_INVALID', 'the admission is for another place')
+    await this.db.write((tx) => {
+      const old = tx.get<PlaceRecord>('places', inv.place)
+      const place: PlaceRecord = {
+        v: 1, id: inv.place, name: adm.name, role: 'guest', self: self.id, hostEgo: adm.hostEgo, hostPeer: inv.hostPeer, history: adm.history,
+        generation: adm.generation, head: old?.head ?? adm.sinceId - 1, contiguous: old?.contiguous ?? adm.sinceId - 1,
+        lastStateful: old?.lastStateful ?? adm.lastStateful, sinceId: adm.sinceId, readUpTo: old?.readUpTo ?? 0, closed: false, left: false,
+        dm: inv.dm ? inv.hostEgo : undefined, created: Date.now()
+      }
+      tx.put('places', inv.place, place)
+      for (const k of adm.keys) tx.put('epochs', [inv.place, k.generation], k.key)
+      if (old === undefined) for (const [name, value] of adm.state) tx.put('pstate', [inv.place, name], value)
+      for (const m of adm.members) tx.put('members', [inv.place, m.ego], m)
+      tx.remove('invitations', inv.place)
+      tx.emit({ type: 'place:joined', place: inv.place })
+    })
+    this.subscribe(this.find(inv.place))
+    await this.catchUp(inv.place)
+    return this.info(this.find(inv.place))
+  }
+
+  async leave (ref: string): Promise<PlaceInfo> {
+    const p = this.find(ref)
+    if (p.role === 'host') throw new SecushareError('INVALID_ARGUMENT', 'the host closes a place instead of leaving it')
+    await this.db.write((tx) => { tx.put('places', p.id, { ...p, left: true }) })
+    this.subscriptions.get(p.id)?.unsub()
+    this.subscriptions.delete(p.id)
+    return this.info(this.find(p.id))
+  }
+
+  /** Fetches keys of generations newer than mine from the host, then subscribes to the newest. */
+  private async refreshKeys (placeId: string): Promise<void> {
+    const p = this.find(placeId)
+    if (p.role === 'host' || p.left) return
+    const c = this.d.contacts.byEgo(p.hostEgo)
+    const answer = await this.ask(p.hostPeer, c?.addrs ?? [], '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
+    const keys = openSealed<EpochKey[]>(this.d.sodium, this.ego(p.self), wireBytes(answer, '_sealed'))
+    const newest = Math.max(p.generation, ...keys.map((k) => k.generation))
+    await this.db.write((tx) => {
+      for (const k of keys) tx.put('epochs', [p.id, k.generation], k.key)
+      tx.put('places', p.id, { ...tx.get<PlaceRecord>('places', p.id)!, generation: newest })
+    })
+    this.subscribe(this.find(p.id))
+    await this.catchUp(p.id)
+  }
+
+  // ---- posting and reading ----
+
+  async post (ref: string, text: string, opts: { replyTo?: number, method?: string } = {}): Promise<PostResult> {
+    const p = this.find(ref)
+    if (p.closed) throw new SecushareError('PLACE_CLOSED', 'the place is closed')
+    if (p.left) throw new SecushareError('NOT_A_MEMBER', 'you left this place')
+    const method = opts.method ?? '_converse'
+    if (!guestMayPost(method)) throw new SecushareError('INVALID_ARGUMENT', `cannot post ${method}`)
+    let thread: number | undefined
+    if (opts.replyTo !== undefined) {
+      const parent = this.db.get<MessageRecord>('messages', [p.id, opts.replyTo])
+      if (parent === undefined) throw new SecushareError('NOT_FOUND', `no message ${opts.replyTo} in ${p.name}`)
+      thread = parent.thread ?? parent.id
+    }
+    const m = this.sign(p.id, this.ego(p.self), method, { text, replyTo: opts.replyTo, thread })
+    if (p.role === 'host') return { id: await this.hostPost(p, m), pending: false }
+    const talk = hex(m.talkId)
+    await this.db.write((tx) => { tx.put('pending', [p.id, talk], { v: 1, message: encodePlaceMessage(m), created: Date.now(), attempts: 0 } satisfies PendingPost) })
+    try {
+      return { id: await this.talk(p, talk), pending: false }
+    } catch (e) {
+      if ((e as SecushareError).code === 'PEER_UNREACHABLE' || (e as SecushareError).code === 'STREAM_TIMEOUT' || (e as SecushareError).code === 'STREAM_CLOSED') return { id: null, pending: true }
+      throw e
+    }
+  }
+
+  /** Sends one pending post to the host; on success it leaves the outbox. */
+  private async talk (p: PlaceRecord, talk: string): Promise<number> {
+    const pending = this.db.get<PendingPost>('pending', [p.id, talk])
+    if (pending === undefined) throw new SecushareError('NOT_FOUND', 'no such pending post')
+    const c = this.d.contacts.byEgo(p.hostEgo)
+    const answer = await this.ask(p.hostPeer, c?.addrs ?? [], '_request_place_talk', { _place: Buffer.from(p.id, 'hex'), _packet: pending.message })
+    const id = wireNumber(answer, '_id')
+    await this.db.write((tx) => { tx.remove('pending', [p.id, talk]) })
+    void this.catchUp(p.id).catch(() => {})
+    return id
+  }
+
+  private flushing = false
+  async flushPending (): Promise<void> {
+    if (this.flushing || this.stopped) return
+    this.flushing = true
+    try {
+      for (const { key } of [...this.db.entries<PendingPost>('pending')]) {
+        const [placeId, talk] = key as [string, string]
+        const p = this.db.get<PlaceRecord>('places', placeId)
+        if (p === undefined || !this.d.net.isConnected(p.hostPeer)) continue
+        try { await this.talk(p, talk) } catch (e) {
+          const code = (e as SecushareError).code
+          if (code !== 'PEER_UNREACHABLE' && code !== 'STREAM_TIMEOUT' && code !== 'STREAM_CLOSED') {
+            await this.db.write((tx) => { tx.remove('pending', [placeId, talk]) }) // refused for good: never retried
+          }
+        }
+      }
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  /** Asks the host (or any connected member) for what I miss, and stores it. */
+  async catchUp (placeId: string): Promise<number> {
+    const p = this.find(placeId)
+    if (p.role === 'host' || p.left) return 0
+    const sources = [p.hostPeer, ...this.members(p.id)
+      .map((m) => m.peerId).filter((peer) => peer !== this.d.net.peerId && peer !== p.hostPeer && this.d.net.isConnected(peer))]
+    let added = 0
+    for (const peer of sources) {
+      const c = this.d.contacts.byPeer(peer)
+      try {
+        for (;;) {
+          const from = this.find(placeId).contiguous + 1
+          const got = await this.replayFrom(peer, c?.addrs ?? [], p.id, from)
+          let fresh = 0
+          for (const env of got) if (await this.receive(p.id, env)) fresh++
+          added += fresh
+          if (got.length < MAX_REPLAY_BATCH || fresh === 0) break
+        }
+        return added
+      } catch { /* try the next source */ }
+    }
+    return added
+  }
+
+  private async replayFrom (peer: string, addrs: string[], placeId: string, from: number): Promise<Uint8Array[]> {
+    const s = await this.d.net.openStream(peer, addrs, PLACE_PROTOCOL)
+    try {
+      await s.write(encodeWire('_request_place_replay', { _place: Buffer.from(placeId, 'hex'), _from: from, _to: 0 }))
+      const out: Uint8Array[] = []
+      for (;;) {
+        const m = decodeWire(await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+        throwIfFailure(m, knownCode)
+        if (m.method === '_notice_place_replay_end') return out
+        if (m.method !== '_notice_place_replay' || out.length >= MAX_REPLAY_BATCH) throw new SecushareError('PLACE_WIRE_INVALID', 'unexpected replay answer')
+        out.push(wireBytes(m, '_envelope'))
+      }
+    } finally {
+      s.abort('done')
+    }
+  }
+
+  list (): PlaceInfo[] {
+    return this.all().filter((p) => !p.left).map((p) => this.info(p)).sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  info (p: PlaceRecord): PlaceInfo {
+    const members = this.members(p.id).filter((m) => m.status === 'member').length
+    return { place: p.id, name: p.name, host: p.role === 'host', hostEgo: p.hostEgo, members: members + 1, lastId: p.head, unread: Math.max(0, p.head - Math.max(p.readUpTo, p.sinceId - 1)), generation: p.generation, history: p.history, closed: p.closed, dm: p.dm ?? null }
+  }
+
+  async feed (ref: string, opts: { since?: number, limit?: number } = {}): Promise<FeedItem[]> {
+    const p = this.find(ref)
+    const limit = Math.min(opts.limit ?? 50, 1000)
+    const start = Math.max(opts.since === undefined ? 1 : opts.since + 1, p.sinceId)
+    const all = [...this.db.entries<MessageRecord>('messages', { start: [p.id, start], end: [p.id, Number.MAX_SAFE_INTEGER] })].map((e) => e.value)
+    const page = opts.since === undefined ? all.slice(-limit) : all.slice(0, limit)
+    if (page.length > 0 && page[page.length - 1]!.id > p.readUpTo) {
+      await this.db.write((tx) => { const cur = tx.get<PlaceRecord>('places', p.id)!; tx.put('places', p.id, { ...cur, readUpTo: Math.max(cur.readUpTo, page[page.length - 1]!.id) }) })
+    }
+    const self = new Set(this.d.egos.keys())
+    return page.map((m) => ({
+      id: m.id, author: m.author, authorPetname: self.has(m.author) ? 'me' : this.d.contacts.byEgo(m.author)?.petname ?? null,
+      method: m.method, text: m.text, replyTo: m.replyTo, thread: m.thread, time: m.time
+    }))
+  }
+
+  // ---- 1:1 conversations: a two-member place hosted by whoever wrote first ----
+
+  private dmPlace (petname: string): PlaceRecord | undefined {
+    const ego = hex(this.d.contacts.byPetname(petname).ego)
+    return this.all().find((p) => p.dm === ego && !p.left)
+  }
+
+  async dm (petname: string, text: string): Promise<PostResult & { place: string }> {
+    let p = this.dmPlace(petname)
+    if (p === undefined) {
+      const c = this.d.contacts.byPetname(petname)
+      const info = await this.create(`dm ${petname}`, 'all', { dm: hex(c.ego) })
+      p = this.find(info.place)
+      await this.inviteContact(p, c)
+    }
+    return { ...await this.post(p.id, text), place: p.id }
+  }
+
+  async dmFeed (petname: string, opts: { since?: number, limit?: number } = {}): Promise<FeedItem[]> {
+    const p = this.dmPlace(petname)
+    return p === undefined ? [] : await this.feed(p.id, opts)
+  }
+
+  state (ref: string): Record<string, unknown> {
+    const p = this.find(ref)
+    const m = new Map<string, Uint8Array>()
+    for (const e of this.db.entries<Uint8Array>('pstate', { start: [p.id, ''], end: [p.id, '\uffff'] })) m.set(String((e.key as [string, string])[1]), e.value)
+    return stateToJson(m)
+  }
+
+  pendingCount (ref: string): number {
+    const p = this.find(ref)
+    return [...this.db.entries('pending', { start: [p.id, ''], end: [p.id, '\uffff'] })].length
+  }
+
+  // ---- the wire ----
+
+  private async ask (peer: string, addrs: string[], method: string, fields: Record<string, WireValue>): Promise<WireMessage> {
+    const s = await this.d.net.openStream(peer, addrs, PLACE_PROTOCOL)
+    try {
+      await s.write(encodeWire(method, fields))
+      const m = decodeWire(await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+      throwIfFailure(m, knownCode)
+      return m
+    } finally {
+      s.abort('done')
+    }
+  }
+
+  private async answer (s: FrameStream): Promise<void> {
+    const peer = s.remotePeer
+    let req: WireMessage
+    try {
+      req = decodeWire(await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+    } catch {
+      this.drops.add('malformed')
+      return
+    }
+    try {
+      const placeId = hex(wireBytes(req, '_place', 32))
+      switch (req.method) {
+        case '_request_place_invite': return await this.onInvite(s, peer, placeId, req)
+        case '_request_place_enter': {
+          const p = this.hosted(placeId)
+          const adm = await this.admit(p, peer)
+          const ego = this.d.contacts.byPeer(peer)!.ego
+          await s.write(encodeWire('_notice_place_enter', { _sealed: sealTo(this.d.sodium, ego, adm) }))
+          return
+        }
+        case '_request_place_talk': {
+          const p = this.hosted(placeId)
+          const m = decodePlaceMessage(wireBytes(req, '_packet'))
+          const member = this.db.get<MemberRecord>('members', [p.id, hex(m.author)])
+          if (member?.status !== 'member' || member.peerId !== peer) throw new SecushareError('NOT_A_MEMBER', 'not a member of this place')
+          const id = await this.hostPost(p, m)
+          await s.write(encodeWire('_notice_place_talk', { _id: id }))
+          return
+        }
+        case '_request_place_keys': {
+          const p = this.hosted(placeId)
+          const member = this.members(p.id).find((m) => m.peerId === peer && m.status === 'member')
+          if (member === undefined) throw new SecushareError('NOT_A_MEMBER', 'not a member of this place')
+          const from = wireNumber(req, '_generation')
+          const keys: EpochKey[] = []
+          for (let g = Math.max(1, from); g <= p.generation; g++) keys.push({ generation: g, key: this.db.get<Uint8Array>('epochs', [p.id, g])! })
+          await s.write(encodeWire('_notice_place_keys', { _sealed: sealTo(this.d.sodium, Buffer.from(member.ego, 'hex'), keys) }))
+          return
+        }
+        case '_request_place_replay': return await this.onReplay(s, peer, placeId, wireNumber(req, '_from'))
+        default: throw new SecushareError('PLACE_WIRE_INVALID', `unknown request ${req.method}`)
+      }
+    } catch (e) {
+      const code = e instanceof SecushareError ? e.code : 'INTERNAL'
+      const text = e instanceof SecushareError ? e.message : 'internal error'
+      await s.write(encodeWire('_failure_place', { _code: code, _text: text })).catch(() => {})
+    }
+  }
+
+  private hosted (placeId: string): PlaceRecord {
+    const p = this.db.get<PlaceRecord>('places', placeId)
+    if (p === undefined || p.role !== 'host') throw new SecushareError('PLACE_NOT_FOUND', 'no such place here')
+    if (p.closed) throw new SecushareError('PLACE_CLOSED', 'the place is closed')
+    return p
+  }
+
+  private async onInvite (s: FrameStream, peer: string, placeId: string, req: WireMessage): Promise<void> {
+    const from = this.d.contacts.byPeer(peer)
+    if (from === undefined) throw new SecushareError('PLACE_REFUSED', 'invitations are taken from contacts only')
+    const inv = openSealed<Invitation>(this.d.sodium, this.ego(this.d.defaultEgo), wireBytes(req, '_sealed'))
+    if (inv.place !== placeId || inv.hostEgo !== hex(from.ego)) throw new SecushareError('PLACE_WIRE_INVALID', 'the invitation does not match its sender')
+    const record: InvitationRecord = { v: 1, place: placeId, name: String(inv.name).slice(0, 128), hostEgo: inv.hostEgo, hostPeer: peer, hostAddrs: from.addrs, history: inv.history, dm: inv.dm === true, received: Date.now() }
+    await this.db.write((tx) => { tx.put('invitations', placeId, record); tx.emit({ type: 'place:invitation', place: placeId }) })
+    await s.write(encodeWire('_notice_place_invite'))
+    if (record.dm) void this.join(placeId).catch(() => {})
+  }
+
+  private async onReplay (s: FrameStream, peer: string, placeId: string, from: number): Promise<void> {
+    const p = this.db.get<PlaceRecord>('places', placeId)
+    if (p === undefined) throw new SecushareError('PLACE_NOT_FOUND', 'no such place here')
+    const member = this.members(p.id).find((m) => m.peerId === peer && m.status === 'member')
+    const isHostPeer = p.hostPeer === peer
+    if (member === undefined && !isHostPeer) throw new SecushareError('NOT_A_MEMBER', 'not a member of this place')
+    const start = Math.max(from, member?.sinceId ?? 1)
+    let n = 0
+    for (const e of this.db.entries<MessageRecord>('messages', { start: [p.id, start], end: [p.id, Number.MAX_SAFE_INTEGER] })) {
+      if (n++ >= MAX_REPLAY_BATCH) break
+      await s.write(encodeWire('_notice_place_replay', { _envelope: e.value.envelope }))
+    }
+    await s.write(encodeWire('_notice_place_replay_end'))
+  }
+}

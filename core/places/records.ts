@@ -1,0 +1,82 @@
+/**
+ * What the store keeps about places (sub-databases in store/schema.ts). Persisted shapes: change
+ * only with a schema migration.
+ */
+import type { StateOp } from '../../protocol/place-message.js'
+import type { SealedSecret } from '../identity/keystore.js'
+
+export type HistoryPolicy = 'none' | 'recent' | 'all'
+/** With history `recent`, a newcomer may read this many messages from before its admission. */
+export const RECENT_HISTORY_MESSAGES = 50
+
+export interface PlaceRecord {
+  v: 1
+  id: string
+  name: string
+  role: 'host' | 'guest'
+  /** My ego in this place. */
+  self: string
+  hostEgo: string
+  hostPeer: string
+  history: HistoryPolicy
+  generation: number
+  /** Highest message id stored, and the highest id up to which every message is stored. */
+  head: number
+  contiguous: number
+  /** Id of the last stateful message whose state ops are applied (0: none yet). */
+  lastStateful: number
+  /** First message id I may read (set at admission by the history policy). */
+  sinceId: number
+  /** Highest id I have seen in a feed (for unread counts). */
+  readUpTo: number
+  closed: boolean
+  left: boolean
+  /** The other person's ego hex, when this place is a 1:1 conversation. */
+  dm?: string
+  created: number
+  /** Host only: the place's secret key, sealed by the keystore. */
+  secret?: SealedSecret
+}
+
+export interface MemberRecord {
+  v: 1
+  ego: string
+  peerId: string
+  /** 'invited' until the guest enters. */
+  status: 'invited' | 'member'
+  sinceId: number
+  joined: number
+}
+
+export interface MessageRecord {
+  v: 1
+  id: number
+  generation: number
+  envelope: Uint8Array
+  author: string
+  method: string
+  text: string | null
+  replyTo: number | null
+  thread: number | null
+  time: number
+  talkId: string
+  /** Id of the previous stateful message if this one carries state ops, else null. */
+  prevStateful: number | null
+  /** The state operations it carries, applied in the host's order (see places/receive.ts). */
+  stateOps: StateOp[]
+}
+
+
+export interface PendingPost { v: 1, message: Uint8Array, created: number, attempts: number }
+
+export interface InvitationRecord {
+  v: 1
+  place: string
+  name: string
+  hostEgo: string
+  hostPeer: string
+  hostAddrs: string[]
+  history: HistoryPolicy
+  dm: boolean
+  received: number
+}
