@@ -22,6 +22,7 @@ describe('places across daemons on 127.0.0.1', function () {
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
     return r.json
   }
+  const online = (h: string, petname: string): boolean => (cli(['--home', h, 'contact', 'list', '--json']).json ?? []).some((c: any) => c.petname === petname && c.online)
   const feed = (h: string, place: string): any[] => cli(['--home', h, 'feed', place, '--limit', '1000', '--json']).json ?? []
   let garden = ''
 
@@ -137,6 +138,30 @@ describe('places across daemons on 127.0.0.1', function () {
       await storeA.close()
     }
     d.b = await startDaemonProcess(B)
+  })
+
+  it('while the host is offline, a returning member catches up from another member', async () => {
+    await d.c!.stop()
+    const missed = run(A, 'post', garden, 'only on A and D').id
+    const dGot = await eventually(() => feed(D, garden).some((m) => m.id === missed), 10_000)
+    if (!dGot) {
+      const sd = await Store.open(join(D, 'store.lmdb'))
+      const info = { place: sd.get('places', garden), epochs: [...sd.entries('epochs')].map((e) => e.key), dFeedTail: feed(D, garden).slice(-3), aList: run(A, 'place', 'list') }
+      await sd.close()
+      assert.fail('D did not get the post live: ' + JSON.stringify(info))
+    }
+    const aAddr = d.a!.ready.addrs[0]!.replace(/\/p2p\/.*$/, '')
+    await d.a!.stop()
+    d.c = await startDaemonProcess(C)
+    const got = await eventually(() => feed(C, garden).some((m) => m.id === missed), 20_000)
+    if (!got) {
+      const sc = await Store.open(join(C, 'store.lmdb'))
+      const members = [...sc.entries('members')].map((e) => e.value)
+      await sc.close()
+      assert.fail(JSON.stringify({ members, dready: d.d!.ready, status: cli(['--home', C, 'status', '--json']).json }))
+    }
+    d.a = await startDaemonProcess(A, ['--no-mdns', '--listen', aAddr]) // back at its old address, where C looks for it
+    assert.ok(await eventually(() => online(A, 'carol'), 15_000))
   })
 
   it('1:1 conversations', async () => {

@@ -28,7 +28,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { PeerId } from '@libp2p/interface'
+import type { Metrics, MultiaddrConnection, PeerId } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -37,6 +37,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { createHash } from 'node:crypto'
+import { Socket } from 'node:net'
 import { SecushareError, limitExceeded } from '../../protocol/errors.js'
 import { MAX_CONNECTIONS, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS_PER_PROTOCOL, MAX_PUBSUB_TOPIC_BYTES } from '../../protocol/limits.js'
 import { frameStream, type FrameStream } from './framing.js'
@@ -92,6 +93,12 @@ export interface NetOptions {
    * Tests shorten it so meshes form and repair faster; peers need not agree on it.
    */
   pubsubHeartbeatMs?: number
+  /**
+   * Count the bytes this node writes to and reads from its TCP sockets (stats().bytesOut and
+   * bytesIn); default false. For benchmarks: it installs a libp2p metrics component whose only
+   * job is this count (every other metric is a no-op), so when off nothing changes.
+   */
+  countBytes?: boolean
 }
 
 /**
@@ -131,6 +138,14 @@ export interface NetStats {
   handlerErrors: number
   /** Event listeners (on()) and pubsub message handlers (subscribe()'s onMessage) that threw. */
   listenerErrors: number
+  /**
+   * Bytes written to / read from TCP sockets since start, over every connection, closed ones
+   * included: everything on the wire above TCP (noise, yamux, identify, gossipsub, our protocols).
+   * Always 0 unless NetOptions.countBytes; relayed connections are counted on the TCP connection
+   * to the relay.
+   */
+  bytesOut: number
+  bytesIn: number
 }
 
 /**
@@ -241,8 +256,10 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     // gossipsub takes libp2p's internal components, which the factory type does not name
     services.pubsub = (components) => pubsub(components as Parameters<typeof pubsub>[0])
   }
+  const bytes = opts.countBytes === true ? new ByteCounter() : undefined
   const p2p = await createLibp2p({
     start: false,
+    ...(bytes !== undefined ? { metrics: () => byteCountingMetrics(bytes) } : {}),
     privateKey: loadPeerKey(opts.peerKey),
     addresses: { listen: opts.listen },
     transports: opts.relayClient ? [tcp(), circuitRelayTransport()] : [tcp()],
@@ -252,7 +269,7 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     connectionManager: { maxConnections: opts.maxConnections ?? MAX_CONNECTIONS, dialTimeout: DIAL_TIMEOUT_MS },
     services
   })
-  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, penalties)
+  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, penalties, bytes)
 }
 
 type ServiceFactories = NonNullable<Libp2pOptions['services']>
@@ -265,11 +282,11 @@ class Libp2pNode implements NetNode {
   }
 
   private readonly addrBook = new Map<string, string[]>()
-  private readonly counters: NetStats = { handlerErrors: 0, listenerErrors: 0 }
+  private readonly counters = { handlerErrors: 0, listenerErrors: 0 }
   private readonly subs = new Map<string, Subscription>()
   private readonly verdicts: PubsubStats = { accepted: 0, ignored: 0, rejected: 0 }
 
-  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly penalties: PenaltyBook) {
+  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly penalties: PenaltyBook, private readonly bytes?: ByteCounter) {
     this.peerId = p2p.peerId.toString()
     pubsub?.addEventListener('gossipsub:message', (evt) => { this.deliver(evt.detail) })
     p2p.addEventListener('peer:connect', (evt) => { this.emit('peer:connect', evt.detail.toString()) })
@@ -355,7 +372,7 @@ class Libp2pNode implements NetNode {
     return () => { set.delete(fn) }
   }
 
-  stats (): NetStats { return { ...this.counters } }
+  stats (): NetStats { return { ...this.counters, ...(this.bytes?.totals() ?? { bytesOut: 0, bytesIn: 0 }) } }
 
   subscribe (topic: string, validate: Subscription['validate'], onMessage: Subscription['onMessage']): () => void {
     const pubsub = this.requirePubsub()
@@ -478,6 +495,53 @@ function checkTopic (topic: string): void {
   if (typeof topic !== 'string' || topic.length === 0) throw new SecushareError('INVALID_ARGUMENT', 'a topic is a non-empty string')
   const n = Buffer.byteLength(topic, 'utf8')
   if (n > MAX_PUBSUB_TOPIC_BYTES) throw limitExceeded('MAX_PUBSUB_TOPIC_BYTES', MAX_PUBSUB_TOPIC_BYTES, n)
+}
+
+/**
+ * NetOptions.countBytes: the TCP sockets of every connection libp2p upgrades (it hands each raw
+ * connection to the metrics component first); their byte counts are read when asked, and added
+ * to the totals when a socket closes. Nothing is wrapped, so nothing about the data flow changes.
+ */
+class ByteCounter {
+  private closed = { bytesOut: 0, bytesIn: 0 }
+  private readonly live = new Set<Socket>()
+
+  track (maConn: MultiaddrConnection): void {
+    // @libp2p/tcp's connections keep their socket here; others (relayed) ride on a counted TCP one
+    const socket = (maConn as { socket?: unknown }).socket
+    if (!(socket instanceof Socket) || this.live.has(socket)) return
+    this.live.add(socket)
+    socket.once('close', () => {
+      this.live.delete(socket)
+      this.closed = { bytesOut: this.closed.bytesOut + socket.bytesWritten, bytesIn: this.closed.bytesIn + socket.bytesRead }
+    })
+  }
+
+  totals (): { bytesOut: number, bytesIn: number } {
+    let { bytesOut, bytesIn } = this.closed
+    for (const s of this.live) { bytesOut += s.bytesWritten; bytesIn += s.bytesRead }
+    return { bytesOut, bytesIn }
+  }
+}
+
+/** A libp2p metrics component that only counts bytes (ByteCounter); every metric it hands out is a no-op. */
+function byteCountingMetrics (counter: ByteCounter): Metrics {
+  const none = { update () {}, increment () {}, decrement () {}, reset () {}, observe () {}, timer: () => () => {} }
+  const register = (): typeof none => none
+  return {
+    trackMultiaddrConnection: (maConn: MultiaddrConnection) => { counter.track(maConn) },
+    trackProtocolStream: () => {},
+    registerMetric: register,
+    registerMetricGroup: register,
+    registerCounter: register,
+    registerCounterGroup: register,
+    registerHistogram: register,
+    registerHistogramGroup: register,
+    registerSummary: register,
+    registerSummaryGroup: register,
+    traceFunction: (<F>(_name: string, fn: F): F => fn) as Metrics['traceFunction'],
+    createTrace: () => undefined
+  }
 }
 
 /** Per-peer counts of rejected messages, decaying, for gossipsub's application-specific score. */

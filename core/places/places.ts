@@ -25,6 +25,8 @@ import { stateToJson } from './state.js'
 export const WIRE_TIMEOUT_MS = 10_000
 /** Pending posts are retried this often while the host is unreachable. */
 export const PENDING_RETRY_MS = 2_000
+/** A member asks the host for newer keys at most this often per place. */
+export const KEY_REQUEST_INTERVAL_MS = 2_000
 /** Envelopes per replay answer. */
 export const MAX_REPLAY_BATCH = 1000
 
@@ -54,6 +56,7 @@ export class Places {
   /** The gossip topic each place is subscribed on (its current generation's). */
   private readonly subscriptions = new Map<string, { topic: string, unsub: () => void }>()
   private readonly unsubscribe: Array<() => void> = []
+  private readonly keyRequests = new Map<string, number>()
   private pendingTimer: NodeJS.Timeout | undefined
   private stopped = false
 
@@ -65,12 +68,32 @@ export class Places {
     await this.d.net.handle(PLACE_PROTOCOL, async (stream) => { await this.answer(stream) }, { maxInboundStreams: 16 })
     for (const p of this.all()) if (!p.left) this.subscribe(p)
     this.unsubscribe.push(this.d.net.on('peer:connect', (peer) => {
-      for (const p of this.all()) if (p.role === 'guest' && p.hostPeer === peer && !p.left) void this.catchUp(p.id).catch(() => {})
+      for (const p of this.all()) {
+        if (p.role !== 'guest' || p.left) continue
+        if (p.hostPeer === peer || this.members(p.id).some((m) => m.peerId === peer)) void this.catchUp(p.id).catch(() => {})
+      }
       void this.flushPending().catch(() => {})
     }))
     this.pendingTimer = setInterval(() => { void this.flushPending().catch(() => {}) }, PENDING_RETRY_MS)
     this.pendingTimer.unref()
-    for (const p of this.all()) if (p.role === 'guest' && !p.left) void this.catchUp(p.id).catch(() => {})
+    for (const p of this.all()) {
+      if (p.role === 'guest' && !p.left) {
+        void this.catchUp(p.id).catch(() => {})
+        this.meetMembers(p)
+      }
+    }
+  }
+
+  /**
+   * Dials the other members of a place I am a guest in, so gossip meshes among members rather
+   * than a star around the host, and members can replay to each other while the host is away.
+   */
+  private meetMembers (p: PlaceRecord): void {
+    if (p.role === 'host' || p.left) return
+    for (const m of this.members(p.id)) {
+      if (m.status !== 'member' || m.peerId === this.d.net.peerId || m.peerId === '' || this.d.net.isConnected(m.peerId)) continue
+      void this.d.net.dial(m.peerId, m.addrs ?? []).catch(() => {})
+    }
   }
 
   stop (): void {
@@ -129,7 +152,11 @@ export class Places {
     const place = this.db.get<PlaceRecord>('places', placeId)
     if (place === undefined) { this.drops.add('unknown-place'); return false }
     const a = check(this.d.sodium, this.db, place, bytes)
-    if (typeof a === 'string') { this.drops.add(a); return false }
+    if (typeof a === 'string') {
+      this.drops.add(a)
+      if (a === 'no-key' && place.role === 'guest') void this.refreshKeys(placeId).catch(() => {})
+      return false
+    }
     const updated = await this.db.write((tx) => {
       const p = tx.get<PlaceRecord>('places', placeId)!
       if (tx.get('messages', [placeId, a.record.id]) !== undefined) return undefined
@@ -139,6 +166,7 @@ export class Places {
     })
     if (updated === undefined) return false
     if (a.message.method === '_notice_place_key' || a.message.method === '_notice_place_leave') void this.refreshKeys(placeId).catch(() => {})
+    if (a.message.method === '_notice_place_enter') this.meetMembers(updated)
     if (updated.contiguous < updated.head) void this.catchUp(placeId).catch(() => {})
     return true
   }
@@ -153,7 +181,8 @@ export class Places {
     if (m.method === '_notice_place_enter') {
       const peer = Buffer.from(v('_peer_member') ?? new Uint8Array()).toString()
       const since = Number(Buffer.from(v('_id_since') ?? new Uint8Array()).toString() || '1')
-      tx.put('members', [p.id, id], { v: 1, ego: id, peerId: peer, status: 'member', sinceId: since, joined: m.time } satisfies MemberRecord)
+      const addrs = Buffer.from(v('_addrs_member') ?? new Uint8Array()).toString().split('\n').filter((a) => a.startsWith('/')).slice(0, 8)
+      tx.put('members', [p.id, id], { v: 1, ego: id, peerId: peer, status: 'member', sinceId: since, joined: m.time, addrs } satisfies MemberRecord)
     } else if (m.method === '_notice_place_leave') {
       tx.remove('members', [p.id, id])
       if (id === p.self) tx.put('places', p.id, { ...p, left: true })
@@ -221,7 +250,7 @@ export class Places {
     const ego = hex(c.ego)
     await this.db.write((tx) => {
       const m = tx.get<MemberRecord>('members', [p.id, ego])
-      if (m === undefined) tx.put('members', [p.id, ego], { v: 1, ego, peerId: c.peerId, status: 'invited', sinceId: 0, joined: 0 } satisfies MemberRecord)
+      if (m === undefined) tx.put('members', [p.id, ego], { v: 1, ego, peerId: c.peerId, status: 'invited', sinceId: 0, joined: 0, addrs: c.addrs.slice(0, 8) } satisfies MemberRecord)
     })
     const invitation: Invitation = { place: p.id, name: p.name, hostEgo: p.hostEgo, history: p.history, dm: p.dm !== undefined }
     await this.ask(c.peerId, c.addrs, '_request_place_invite', { _place: Buffer.from(p.id, 'hex'), _sealed: sealTo(this.d.sodium, c.ego, invitation) })
@@ -238,7 +267,8 @@ export class Places {
       since = p.history === 'all' ? 1 : p.history === 'recent' ? Math.max(1, p.head + 1 - RECENT_HISTORY_MESSAGES) : p.head + 1
       await this.db.write((tx) => { tx.put('members', [p.id, member.ego], { ...member, status: 'member', sinceId: since, joined: Date.now() }) })
       await this.postAs(p.id, this.ego(p.self), '_notice_place_enter', {
-        vars: [{ name: '_nym_member', value: c.ego }, { name: '_peer_member', value: new TextEncoder().encode(peer) }, { name: '_id_since', value: new TextEncoder().encode(String(since)) }]
+        vars: [{ name: '_nym_member', value: c.ego }, { name: '_peer_member', value: new TextEncoder().encode(peer) }, { name: '_id_since', value: new TextEncoder().encode(String(since)) },
+          { name: '_addrs_member', value: new TextEncoder().encode(c.addrs.slice(0, 8).join('\n')) }]
       })
     }
     const fresh = this.find(p.id)
@@ -265,17 +295,18 @@ export class Places {
     return { place: p.id, petname, generation }
   }
 
-  /** A new generation: fresh epoch key, handed to every remaining member on request. */
+  /**
+   * A new generation: a fresh epoch key, stored first, then announced by `_notice_place_key` sealed
+   * under the OLD generation (so every member still holding it learns of the new one and asks for
+   * its key), and only then made current. Members get the key on request (`_request_place_keys`,
+   * current members only); a removed member never does.
+   */
   private async rotate (placeId: string): Promise<number> {
-    const next = await this.db.write((tx) => {
-      const p = tx.get<PlaceRecord>('places', placeId)!
-      const generation = p.generation + 1
-      tx.put('epochs', [placeId, generation], this.d.sodium.randomBytes(32))
-      tx.put('places', placeId, { ...p, generation })
-      return generation
-    })
-    this.subscribe(this.find(placeId))
+    const next = this.find(placeId).generation + 1
+    await this.db.write((tx) => { tx.put('epochs', [placeId, next], this.d.sodium.randomBytes(32)) })
     await this.postAs(placeId, this.ego(this.find(placeId).self), '_notice_place_key', { vars: [{ name: '_generation', value: new TextEncoder().encode(String(next)) }] })
+    await this.db.write((tx) => { tx.put('places', placeId, { ...tx.get<PlaceRecord>('places', placeId)!, generation: next }) })
+    this.subscribe(this.find(placeId))
     return next
   }
 
@@ -323,6 +354,7 @@ export class Places {
       tx.emit({ type: 'place:joined', place: inv.place })
     })
     this.subscribe(this.find(inv.place))
+    this.meetMembers(this.find(inv.place))
     await this.catchUp(inv.place)
     return this.info(this.find(inv.place))
   }
@@ -340,6 +372,9 @@ export class Places {
   private async refreshKeys (placeId: string): Promise<void> {
     const p = this.find(placeId)
     if (p.role === 'host' || p.left) return
+    const last = this.keyRequests.get(placeId) ?? 0
+    if (Date.now() - last < KEY_REQUEST_INTERVAL_MS) return // at most one key request per place per interval
+    this.keyRequests.set(placeId, Date.now())
     const c = this.d.contacts.byEgo(p.hostEgo)
     const answer = await this.ask(p.hostPeer, c?.addrs ?? [], '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
     const keys = openSealed<EpochKey[]>(this.d.sodium, this.ego(p.self), wireBytes(answer, '_sealed'))
@@ -560,8 +595,8 @@ export class Places {
           const member = this.members(p.id).find((m) => m.peerId === peer && m.status === 'member')
           if (member === undefined) throw new SecushareError('NOT_A_MEMBER', 'not a member of this place')
           const from = wireNumber(req, '_generation')
-          const keys: EpochKey[] = []
-          for (let g = Math.max(1, from); g <= p.generation; g++) keys.push({ generation: g, key: this.db.get<Uint8Array>('epochs', [p.id, g])! })
+          const keys: EpochKey[] = [...this.db.entries<Uint8Array>('epochs', { start: [p.id, Math.max(1, from)], end: [p.id, Number.MAX_SAFE_INTEGER] })]
+            .map((e) => ({ generation: Number((e.key as [string, number])[1]), key: e.value }))
           await s.write(encodeWire('_notice_place_keys', { _sealed: sealTo(this.d.sodium, Buffer.from(member.ego, 'hex'), keys) }))
           return
         }

@@ -46,6 +46,8 @@ export interface MemberRecord {
   status: 'invited' | 'member'
   sinceId: number
   joined: number
+  /** Where the member's node listens, as the host last knew it (members dial each other). */
+  addrs?: string[]
 }
 
 export interface MessageRecord {
