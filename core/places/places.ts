@@ -49,6 +49,8 @@ interface Admission { place: string, name: string, hostEgo: string, history: His
 interface Invitation { place: string, name: string, hostEgo: string, history: HistoryPolicy, dm: boolean }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+/** Network failures after which a pending post is kept and retried (anything else is a refusal). */
+const unreachable = (e: unknown): boolean => ['PEER_UNREACHABLE', 'STREAM_TIMEOUT', 'STREAM_CLOSED', 'PROTOCOL_UNSUPPORTED'].includes((e as SecushareError)?.code)
 const knownCode = (c: string): boolean => c in ERROR_CODES
 
 export class Places {
@@ -408,7 +410,8 @@ export class Places {
     try {
       return { id: await this.talk(p, talk), pending: false }
     } catch (e) {
-      if ((e as SecushareError).code === 'PEER_UNREACHABLE' || (e as SecushareError).code === 'STREAM_TIMEOUT' || (e as SecushareError).code === 'STREAM_CLOSED') return { id: null, pending: true }
+      if (unreachable(e)) return { id: null, pending: true }
+      await this.db.write((tx) => { tx.remove('pending', [p.id, talk]) }) // refused: it would be refused again
       throw e
     }
   }
@@ -435,8 +438,7 @@ export class Places {
         const p = this.db.get<PlaceRecord>('places', placeId)
         if (p === undefined || !this.d.net.isConnected(p.hostPeer)) continue
         try { await this.talk(p, talk) } catch (e) {
-          const code = (e as SecushareError).code
-          if (code !== 'PEER_UNREACHABLE' && code !== 'STREAM_TIMEOUT' && code !== 'STREAM_CLOSED') {
+          if (!unreachable(e)) {
             await this.db.write((tx) => { tx.remove('pending', [placeId, talk]) }) // refused for good: never retried
           }
         }
