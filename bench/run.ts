@@ -3,16 +3,19 @@
  * bench/results.json. Each figure carries its unit and, where there is one, the reference
  * measured in the same run and the ratio. Not a test: nothing here asserts a speed.
  */
+import '../core/polyfill.js' // first: libp2p (the places benchmark runs nodes in-process) needs it on Node 20
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchCodecVsJson } from './codec-vs-json.js'
 import { benchDaemon } from './daemon.js'
+import { benchPlaces } from './places.js'
 import { formatTable, type BenchResult } from './report.js'
 
 const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean }) => Promise<BenchResult[]> }> = [
   { name: 'codec vs JSON', run: benchCodecVsJson },
-  { name: 'daemon start and memory', run: benchDaemon }
+  { name: 'daemon start and memory', run: benchDaemon },
+  { name: 'places: fan-out, delivery, pipeline, catch-up', run: benchPlaces }
 ]
 
 const quick = process.argv.includes('--quick')
