@@ -54,20 +54,23 @@ const placeOf = (node: BenchNode, placeId: string): PlaceRecord => node.home.sto
 interface PlaceSetup { placeId: string, topic: string, host: BenchNode, members: BenchNode[] }
 
 /**
- * nodes[0] hosts a new place and invites every other node, which enters. The members are connected
- * to each other first (the full mesh Places.meetMembers dials on every admission notice, paced
- * here: see connectAll). Returns once every node knows every other one as subscribed, every member
+ * nodes[0] hosts a new place and invites every other node, which enters. All nodes are connected
+ * to each other first, paced (see connectAll): the host would dial each member to invite it, and
+ * each member every other one on every admission notice (Places.meetMembers), all at once. Returns once every node knows every other one as subscribed, every member
  * holds everything, and a few heartbeats passed for the gossipsub meshes to settle.
  */
 export async function openPlace (cluster: Cluster, nodes: BenchNode[], name: string, history: HistoryPolicy = 'none'): Promise<PlaceSetup> {
   const [host, ...members] = nodes as [BenchNode, ...BenchNode[]]
   for (const m of members) if (host.home.store.get('contacts', m.ego.id) === undefined) await befriend(host, m)
-  const unconnected = await connectAll(members)
-  if (unconnected > 0) log(`${name}: ${unconnected} member pairs stayed unconnected`)
+  const unconnected = await connectAll(nodes)
+  if (unconnected > 0) log(`${name}: ${unconnected} pairs of nodes stayed unconnected`)
   const placeId = (await host.places.create(name, history)).place
   const topic = topicFor(host.home.sodium, host.home.store.get<Uint8Array>('epochs', [placeId, 1])!)
-  await Promise.all(members.map(async (m) => { await host.places.invite(placeId, m.name) }))
-  for (let i = 0; i < members.length; i += 10) await Promise.all(members.slice(i, i + 10).map(async (m) => { await m.places.join(placeId) }))
+  for (let i = 0; i < members.length; i += 10) {
+    const batch = members.slice(i, i + 10)
+    await Promise.all(batch.map(async (m) => { await host.places.invite(placeId, m.name) }))
+    await Promise.all(batch.map(async (m) => { await m.places.join(placeId) }))
+  }
   const everyone = [host, ...members]
   const unaware = (): number => everyone.filter((x) => x.net.topicPeers(topic).length < everyone.length - 1).length
   if (!await until(() => unaware() === 0, 10_000, 50)) log(`${name}: ${unaware()} of ${everyone.length} nodes know fewer than ${everyone.length - 1} subscribers after 10 s`)
@@ -296,31 +299,48 @@ export async function benchPlaces (opts: { quick?: boolean } = {}): Promise<Benc
   const quick = opts.quick === true
   const started = performance.now()
   const results: BenchResult[] = []
+  // each part reports what it measured; one that fails is logged and left out of the table
+  const part = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    try { await fn() } catch (e) { log(`${name} failed, left out: ${(e as Error)?.stack ?? String(e)}`) }
+  }
 
+  // N = 100 is left out: one process on 2 cores cannot deliver to 99 members before gossip
+  // heartbeats do, so the host's upload is mostly IWANT answers (bench/README.md)
   const latencyN = quick ? 10 : 50
-  const fan: FanoutResult[] = []
-  for (const n of quick ? [10, 50] : [10, 50, 100]) {
-    if (n === 100 && performance.now() - started > 4 * 60_000) { log('N=100 skipped: over the time budget'); continue }
-    fan.push(await fanout(n, n === latencyN ? 40 : 20, n === latencyN))
+  // the host's mesh (4 to 12 peers) is drawn anew with each place: the full run takes 3 and the median
+  const reps = quick ? 1 : 3
+  for (const n of [10, 50]) {
+    await part(`fan-out N=${n}`, async () => {
+      const runs: FanoutResult[] = []
+      for (let i = 0; i < reps; i++) runs.push(await fanout(n, n === latencyN ? 40 : 20, n === latencyN))
+      const ratio = median(runs.map((r) => r.ratio))
+      if (reps > 1) log(`N=${n}: host upload ${runs.map((r) => r.ratio.toFixed(2)).join(', ')} × envelope; median ${ratio.toFixed(2)}`)
+      const envelope = runs[0]!.envelope
+      results.push({ key: `fanout_origin_ratio_n${n}`, value: ratio, unit: `× envelope (${Math.round(envelope)} B${reps > 1 ? `, median of ${reps}` : ''})`, reference: n - 1, referenceUnit: '× (star: N−1)' })
+      if (n !== latencyN) return
+      const latencies = runs.flatMap((r) => r.latencies)
+      const raw = runs.flatMap((r) => r.raw!.latencies)
+      for (const [key, p] of [['delivery_p50_ms', 0.5], ['delivery_p99_ms', 0.99]] as const) {
+        results.push({ key, value: percentile(latencies, p), unit: `ms (N=${n})`, reference: percentile(raw, p), referenceUnit: 'ms (raw gossipsub)' })
+      }
+    })
   }
-  for (const r of fan) {
-    results.push({ key: `fanout_origin_ratio_n${r.n}`, value: r.ratio, unit: `× envelope (${Math.round(r.envelope)} B)`, reference: r.n - 1, referenceUnit: '× (star: N−1)' })
-  }
-  const lat = fan.find((r) => r.n === latencyN)!
-  for (const [key, p] of [['delivery_p50_ms', 0.5], ['delivery_p99_ms', 0.99]] as const) {
-    results.push({ key, value: percentile(lat.latencies, p), unit: `ms (N=${latencyN})`, reference: percentile(lat.raw!.latencies, p), referenceUnit: 'ms (raw gossipsub)' })
-  }
+
+  results.push({ key: 'fanout_origin_ratio_n100', value: null, unit: '× envelope', reference: 99, referenceUnit: '× (star: N−1)', reason: 'needs nodes in separate processes: in one process on 2 cores most of the host\'s upload at N = 100 is IWANT answers to members that had not processed the mesh copy yet (bench/README.md)' })
 
   const cluster = await createCluster(4, { heartbeatMs: SMALL_HEARTBEAT_MS, prefix: 'p' })
   try {
-    const p = await pipeline(cluster, quick ? 150 : 1000, 3, quick ? 300 : 1000)
-    results.push({ key: 'pipeline_posts_per_s', value: p.postsPerS, unit: `posts/s (N=${p.members + 1})`, reference: p.cryptoPerS, referenceUnit: 'posts/s (crypto bound)' })
-    results.push({ key: 'crypto_bound_posts_per_s', value: p.cryptoPerS, unit: `posts/s (${p.members} receivers)` })
-    results.push({ key: 'pipeline_efficiency', value: p.postsPerS / p.cryptoPerS, unit: '× crypto bound', reference: 0.5, referenceUnit: '(goal, at least)' })
-
-    const c = await catchup(cluster, quick ? 2000 : 10_000)
-    results.push({ key: 'catchup_posts_per_s', value: c.postsPerS, unit: `posts/s (K=${c.missed})`, reference: c.cryptoPerS, referenceUnit: 'posts/s (crypto bound)' })
-    results.push({ key: 'catchup_efficiency', value: c.postsPerS / c.cryptoPerS, unit: '× crypto bound' })
+    await part('pipeline', async () => {
+      const p = await pipeline(cluster, quick ? 150 : 1000, 3, quick ? 300 : 1000)
+      results.push({ key: 'pipeline_posts_per_s', value: p.postsPerS, unit: `posts/s (N=${p.members + 1})`, reference: p.cryptoPerS, referenceUnit: 'posts/s (crypto bound)' })
+      results.push({ key: 'crypto_bound_posts_per_s', value: p.cryptoPerS, unit: `posts/s (${p.members} receivers)` })
+      results.push({ key: 'pipeline_efficiency', value: p.postsPerS / p.cryptoPerS, unit: '× crypto bound', reference: 0.5, referenceUnit: '(goal, at least)' })
+    })
+    await part('catch-up', async () => {
+      const c = await catchup(cluster, quick ? 2000 : 10_000)
+      results.push({ key: 'catchup_posts_per_s', value: c.postsPerS, unit: `posts/s (K=${c.missed})`, reference: c.cryptoPerS, referenceUnit: 'posts/s (crypto bound)' })
+      results.push({ key: 'catchup_efficiency', value: c.postsPerS / c.cryptoPerS, unit: '× crypto bound' })
+    })
   } finally {
     await cluster.close()
   }
