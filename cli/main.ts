@@ -8,6 +8,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerId } from './commands/id.js'
 import { registerInit } from './commands/init.js'
 import { registerPlaces } from './commands/places.js'
+import { registerProfile } from './commands/profile.js'
 import { registerStatus } from './commands/status.js'
 import { Context, type GlobalOptions } from './context.js'
 import { EXIT_OK, EXIT_USAGE, printError, processIo, type Io } from './output.js'
@@ -34,6 +35,7 @@ export function buildProgram (io: Io): { program: Command, json: () => boolean }
   registerDaemon(program, context)
   registerContacts(program, context)
   registerPlaces(program, context)
+  registerProfile(program, context)
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
   for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
   return { program, json: () => json }

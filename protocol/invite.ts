@@ -9,7 +9,8 @@
  * ego, so only hand it to the person you mean.
  */
 import { limitExceeded, SecushareError } from './errors.js'
-import { MAX_INVITE_ADDRS, MAX_INVITE_FIELD_BYTES, MAX_INVITE_LINK_CHARS } from './limits.js'
+import { MAX_INVITE_ADDRS } from './limits.js'
+import { LinkReader, LinkWriter } from './link.js'
 
 export const INVITE_PREFIX = 'secushare:invite/'
 export const INVITE_VERSION = 1
@@ -29,53 +30,18 @@ const invalid = (why: string): SecushareError => new SecushareError('INVITE_INVA
 export function encodeInvite (inv: Invite): string {
   if (inv.ego.length !== 32 || inv.secret.length !== INVITE_SECRET_BYTES) throw new SecushareError('INVALID_ARGUMENT', 'invite key or secret of the wrong length')
   if (inv.addrs.length > MAX_INVITE_ADDRS) throw limitExceeded('MAX_INVITE_ADDRS', MAX_INVITE_ADDRS, inv.addrs.length)
-  const parts: Buffer[] = [Buffer.from([INVITE_VERSION]), Buffer.from(inv.ego), Buffer.from(inv.secret)]
-  const exp = Buffer.alloc(4)
-  exp.writeUInt32BE(inv.expires)
-  parts.push(exp)
-  const field = (s: string): void => {
-    const b = Buffer.from(s, 'utf8')
-    if (b.length === 0 || b.length > MAX_INVITE_FIELD_BYTES) throw limitExceeded('MAX_INVITE_FIELD_BYTES', MAX_INVITE_FIELD_BYTES, b.length)
-    parts.push(Buffer.from([b.length]), b)
-  }
-  field(inv.peerId)
-  parts.push(Buffer.from([inv.addrs.length]))
-  inv.addrs.forEach(field)
-  return INVITE_PREFIX + Buffer.concat(parts).toString('base64url')
+  return new LinkWriter().u8(INVITE_VERSION).bytes(inv.ego).bytes(inv.secret).u32(inv.expires).field(inv.peerId).addrs(inv.addrs).link(INVITE_PREFIX)
 }
 
 export function decodeInvite (link: string): Invite {
-  const text = link.trim()
-  if (text.length > MAX_INVITE_LINK_CHARS) throw limitExceeded('MAX_INVITE_LINK_CHARS', MAX_INVITE_LINK_CHARS, text.length)
-  if (!text.startsWith(INVITE_PREFIX)) throw invalid(`it does not start with ${INVITE_PREFIX}`)
-  const b64 = text.slice(INVITE_PREFIX.length)
-  if (!/^[A-Za-z0-9_-]+$/.test(b64)) throw invalid('characters outside base64url')
-  const buf = Buffer.from(b64, 'base64url')
-  if (buf.toString('base64url') !== b64) throw invalid('non-canonical base64url')
-  let at = 0
-  const take = (n: number): Buffer => {
-    if (at + n > buf.length) throw invalid('truncated')
-    const out = buf.subarray(at, at + n)
-    at += n
-    return out
-  }
-  const version = take(1)[0]!
+  const r = new LinkReader(link, INVITE_PREFIX, invalid)
+  const version = r.u8()
   if (version !== INVITE_VERSION) throw invalid(`version ${version} (this secushare reads version ${INVITE_VERSION})`)
-  const ego = new Uint8Array(take(32))
-  const secret = new Uint8Array(take(INVITE_SECRET_BYTES))
-  const expires = take(4).readUInt32BE(0)
-  const field = (): string => {
-    const len = take(1)[0]!
-    if (len === 0) throw invalid('an empty field')
-    const s = take(len).toString('utf8')
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f\ufffd]/.test(s)) throw invalid('a field with control or invalid characters')
-    return s
-  }
-  const peerId = field()
-  const count = take(1)[0]!
-  if (count > MAX_INVITE_ADDRS) throw limitExceeded('MAX_INVITE_ADDRS', MAX_INVITE_ADDRS, count)
-  const addrs = Array.from({ length: count }, field)
-  if (at !== buf.length) throw invalid('trailing bytes')
+  const ego = r.bytes(32)
+  const secret = r.bytes(INVITE_SECRET_BYTES)
+  const expires = r.u32()
+  const peerId = r.field()
+  const addrs = r.addrs()
+  r.end()
   return { ego, secret, expires, peerId, addrs }
 }

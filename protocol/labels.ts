@@ -14,6 +14,8 @@ export const LABEL = {
   INVITE: 'secushare/invite/v1',
   /** An ego key over its half of a contact handshake, binding the ego to a peer and session. */
   HANDSHAKE: 'secushare/handshake/v1',
+  /** A stranger's ego key over its request to enter a place (protocol/place-entry.ts). */
+  PLACE_ENTRY: 'secushare/place-entry/v1',
   /** A zone owner's ego key over one name record. */
   ZONE_RECORD: 'secushare/zone-record/v1',
   /** The introducer's ego key over "A, meet B". */

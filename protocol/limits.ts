@@ -45,6 +45,11 @@ export const MAX_ENVELOPE_BYTES = 138 + MAX_PADDED_BYTES + 16
 export const MAX_INVITE_ADDRS = 8
 export const MAX_INVITE_FIELD_BYTES = 255
 export const MAX_INVITE_LINK_CHARS = 4096
+/** Entry requests (protocol/place-entry.ts): bytes of the requester's note; requests a host keeps per place. */
+export const MAX_ENTRY_TEXT_BYTES = 512
+export const MAX_PENDING_ENTRIES = 256
+/** An entry request signed further than this from the host's clock is refused (replays age out). */
+export const MAX_ENTRY_CLOCK_SKEW_MS = 10 * 60_000
 /** Petnames: bytes of the name a person gives a contact. */
 export const MAX_PETNAME_BYTES = 64
 /** One contact-handshake message (a PSYC packet in one frame). */

@@ -439,7 +439,7 @@ describe('labelled signatures', () => {
 
   it('labels are distinct, versioned, ASCII without NUL', () => {
     assert.equal(new Set(SIGNATURE_LABELS).size, SIGNATURE_LABELS.length)
-    assert.equal(SIGNATURE_LABELS.length, 7)
+    assert.equal(SIGNATURE_LABELS.length, 8)
     for (const l of SIGNATURE_LABELS) assert.match(l, /^secushare\/[a-z][a-z-]*\/v[1-9][0-9]*$/)
   })
 

@@ -128,6 +128,7 @@ describe('places across daemons on 127.0.0.1', function () {
     try {
       const keysOfB = [...storeB.entries<Uint8Array>('epochs')].map((e) => e.value)
       assert.ok(keysOfB.length > 0)
+      assert.equal(storeA.get('members', [garden, run(B, 'status').ego]), undefined, 'the host no longer counts B as a member (no keys, talk or replay for B)')
       const env = storeA.get<MessageRecord>('messages', [garden, secret])!
       assert.ok(env.generation >= 2)
       for (const key of keysOfB) {

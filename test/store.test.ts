@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync, truncateSync, writeFileSync, statSync } fro
 import { join } from 'node:path'
 import { open } from 'lmdb'
 import { isSecushareError } from '../protocol/errors.js'
-import { Store } from '../core/store/lmdb.js'
+import { MAX_WRITES_PER_COMMIT, Store } from '../core/store/lmdb.js'
 import { SCHEMA_VERSION } from '../core/store/schema.js'
 import { tempDir } from './support/tmp.js'
 
@@ -57,6 +57,37 @@ describe('store (LMDB adapter)', () => {
     assert.deepEqual(seen, [[1, 1]], 'and fired nothing')
     await s.close()
     assert.throws(() => s.get('egos', 'a'), (e: unknown) => isSecushareError(e, 'STORE_CLOSED'))
+  })
+
+  it('commits concurrent writes together; one that throws leaves no trace and does not disturb the others', async () => {
+    const p = path()
+    const s = await Store.create(p)
+    const seen: number[] = []
+    s.on('n', (e) => { seen.push(e.n as number) })
+    const writes = Array.from({ length: MAX_WRITES_PER_COMMIT + 10 }, async (_, i) => await s.write((tx) => {
+      const before = tx.get<number>('meta', 'count') ?? 0
+      tx.put('meta', 'count', before + 1) // reads see the earlier writes of the same batch
+      tx.put('meta', `k${i}`, i)
+      tx.emit({ type: 'n', n: i })
+      if (i % 7 === 3) throw new Error(`abort ${i}`)
+      assert.equal(tx.get('meta', `k${i}`), i)
+      return i
+    }))
+    const results = await Promise.allSettled(writes)
+    const ok = results.filter((r) => r.status === 'fulfilled').length
+    assert.equal(results.filter((r) => r.status === 'rejected').length, results.length - ok)
+    assert.equal(s.get('meta', 'count'), ok, 'every committed write counted once, no aborted one')
+    assert.equal(s.get('meta', 'k3'), undefined)
+    assert.equal(s.get('meta', 'k4'), 4)
+    assert.deepEqual(seen, results.map((r, i) => (r.status === 'fulfilled' ? i : -1)).filter((i) => i >= 0), 'events in order, none of the aborted')
+    const late = s.write((tx) => { tx.put('meta', 'late', 1) })
+    await s.close() // commits what is queued first
+    await late
+    await rejectsWith(s.write(() => {}), 'STORE_CLOSED')
+    const r = await Store.open(p)
+    assert.equal(r.get('meta', 'late'), 1)
+    assert.equal(r.get('meta', 'count'), ok)
+    await r.close()
   })
 
   it('runs migrations in order when opening an older store', async () => {

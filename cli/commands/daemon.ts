@@ -8,7 +8,7 @@ import type { Context } from '../context.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, json?: boolean, nick?: string }
+interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, placeKeyRotation?: string, json?: boolean, nick?: string }
 
 function daemonOptions (cmd: Command): Command {
   return cmd
@@ -19,6 +19,7 @@ function daemonOptions (cmd: Command): Command {
     .option('--dht', 'join the Kademlia DHT (to be found beyond the LAN)')
     .option('--relay-client', 'reach and be reached through circuit relays')
     .option('--relay-server', 'act as a circuit relay for others')
+    .option('--place-key-rotation <seconds>', 'give the places this node hosts a new key this often (default 604800: 7 days)')
     .option('--json', 'print the readiness line as JSON: {"ready", "peerId", "rpc", "addrs"}')
 }
 
@@ -34,7 +35,8 @@ async function runDaemon (c: Context, o: DaemonFlags, cmd: Command): Promise<voi
   const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli'
   const flags: ConfigOverrides = {
     listen: o.listen, peers: o.peer, rpc: o.rpc,
-    mdns: given('mdns') ? o.mdns : undefined, dht: o.dht, relayClient: o.relayClient, relayServer: o.relayServer
+    mdns: given('mdns') ? o.mdns : undefined, dht: o.dht, relayClient: o.relayClient, relayServer: o.relayServer,
+    placeKeyRotation: o.placeKeyRotation === undefined ? undefined : Number(o.placeKeyRotation)
   }
   const daemon = await startDaemon({
     home: c.home,

@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
+import type { EntryInfo } from '../../core/places/entries.js'
 import type { FeedItem, PlaceInfo } from '../../core/places/places.js'
+import { isPlaceAddress } from '../../protocol/place-address.js'
 import type { Context } from '../context.js'
 import { withDaemon } from '../daemon-client.js'
 import { printJson } from '../output.js'
@@ -38,7 +40,15 @@ export function registerPlaces (program: Command, ctx: () => Context): void {
   simple('close <place>', 'close a place you host: nothing more can be posted', async (c, [p]) => await withDaemon(c.home, async (d) => await d.placeClose({ place: p! })), (r) => `Closed ${r.name}\n`)
   simple('invitations', 'invitations you received', async (c) => await withDaemon(c.home, async (d) => await d.placeInvitations()),
     (r: Array<{ name: string, place: string, from: string | null }>) => r.length === 0 ? 'No invitations.\n' : r.map((i) => `${i.name}  from ${i.from ?? '?'}  ${i.place}\n`).join(''))
-  simple('join <place>', 'accept an invitation and enter the place', async (c, [p]) => await withDaemon(c.home, async (d) => await d.placeJoin({ place: p! })), (r) => `Joined ${r.name}\n`)
+  simple('join <place>', 'accept an invitation and enter the place; given a place address (secushare:place/…), ask its host to let you in (you join when it admits you)',
+    async (c, [p]) => await withDaemon(c.home, async (d) => isPlaceAddress(p!) ? await d.placeRequest({ address: p! }) : await d.placeJoin({ place: p! })),
+    (r) => r.requested === true ? `Asked the host to let you in; you join ${r.place} when it admits you\n` : `Joined ${r.name}\n`)
+  simple('address <place>', 'the address of a place, for people you want to let ask for entry', async (c, [p]) => await withDaemon(c.home, async (d) => await d.placeAddress({ place: p! })), (r) => `${r.address}\n`)
+  simple('requests <place>', 'entry requests waiting in a place you host', async (c, [p]) => await withDaemon(c.home, async (d) => await d.placeRequests({ place: p! })),
+    (r: EntryInfo[]) => r.length === 0 ? 'No entry requests.\n' : r.map((e) => `${e.petname ?? e.ego.slice(0, 16)}  ${e.fingerprint}${e.text === '' ? '' : `  "${e.text}"`}\n`).join(''))
+  simple('admit <place> <who>', 'let in someone who asked (WHO: their ego, or its first 8+ hex digits, or a contact\'s petname)', async (c, [p, w]) => await withDaemon(c.home, async (d) => await d.placeAdmit({ place: p!, who: w! })),
+    (r) => r.delivered === true ? `Admitted ${r.ego.slice(0, 16)}\n` : `Admitted ${r.ego.slice(0, 16)}; their node is unreachable now, they get the invitation when they ask again\n`)
+  simple('refuse <place> <who>', 'turn down an entry request', async (c, [p, w]) => await withDaemon(c.home, async (d) => await d.placeRefuse({ place: p!, who: w! })), (r) => `Refused ${r.ego.slice(0, 16)}\n`)
   simple('leave <place>', 'leave a place (you stop receiving it)', async (c, [p]) => await withDaemon(c.home, async (d) => await d.placeLeave({ place: p! })), (r) => `Left ${r.name}\n`)
   simple('list', 'the places you host (H) or are in', async (c) => await withDaemon(c.home, async (d) => await d.placeList()),
     (r: PlaceInfo[]) => r.length === 0 ? 'No places yet: `secushare place create NAME`.\n' : r.map(placeLine).join(''))

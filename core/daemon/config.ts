@@ -10,8 +10,9 @@
  *     "mdns": true,                       // LAN discovery                 (--no-mdns)
  *     "dht": false,                       // kad-dht                       (--dht)
  *     "relayClient": false,               // reach others through relays   (--relay-client)
- *     "relayServer": false                // relay for others              (--relay-server)
- *   }
+ *     "relayServer": false,               // relay for others              (--relay-server)
+ *     "placeKeyRotation": 604800          // seconds between key generations of the places I host
+ *   }                                     //                               (--place-key-rotation)
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -28,7 +29,13 @@ export interface DaemonConfig {
   dht: boolean
   relayClient: boolean
   relayServer: boolean
+  /** Seconds after which a place I host gets a new key generation (forward secrecy). */
+  placeKeyRotation: number
 }
+
+/** Bounds of `placeKeyRotation`: one second (tests) to a year; the default is 7 days. */
+export const MIN_KEY_ROTATION_S = 1
+export const MAX_KEY_ROTATION_S = 365 * 24 * 3600
 
 export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
   listen: ['/ip4/0.0.0.0/tcp/0'],
@@ -37,10 +44,12 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
   mdns: true,
   dht: false,
   relayClient: false,
-  relayServer: false
+  relayServer: false,
+  placeKeyRotation: 7 * 24 * 3600
 }
 
 const multiaddr = v.pipe(v.string(), v.regex(/^\//, 'a multiaddr starts with "/"'), v.maxLength(256))
+const KeyRotation = v.pipe(v.number(), v.integer(), v.minValue(MIN_KEY_ROTATION_S), v.maxValue(MAX_KEY_ROTATION_S))
 const ConfigSchema = v.strictObject({
   listen: v.optional(v.pipe(v.array(multiaddr), v.minLength(1), v.maxLength(16))),
   peers: v.optional(v.pipe(v.array(multiaddr), v.maxLength(64))),
@@ -48,7 +57,8 @@ const ConfigSchema = v.strictObject({
   mdns: v.optional(v.boolean()),
   dht: v.optional(v.boolean()),
   relayClient: v.optional(v.boolean()),
-  relayServer: v.optional(v.boolean())
+  relayServer: v.optional(v.boolean()),
+  placeKeyRotation: v.optional(KeyRotation)
 })
 
 export type ConfigOverrides = Partial<DaemonConfig>
@@ -73,6 +83,9 @@ export function loadConfig (home: string, flags: ConfigOverrides = {}): DaemonCo
   }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, x]) => x !== undefined)) as ConfigOverrides
   const config = { ...DEFAULT_CONFIG, ...fromFile, ...defined }
+  if (!v.is(KeyRotation, config.placeKeyRotation)) {
+    throw new SecushareError('INVALID_ARGUMENT', `the place key rotation is a whole number of seconds from ${MIN_KEY_ROTATION_S} to ${MAX_KEY_ROTATION_S}, not ${String(config.placeKeyRotation)}`)
+  }
   parseHostPort(config.rpc)
   return config
 }

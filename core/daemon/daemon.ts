@@ -8,6 +8,7 @@ import { SecushareError } from '../../protocol/errors.js'
 import { Contacts } from '../contacts/contacts.js'
 import { Home, type PassphraseSource } from '../home/home.js'
 import { Places } from '../places/places.js'
+import { Profiles } from '../places/profiles.js'
 import type { Ego } from '../identity/ego.js'
 import { createNetNode, type NetNode } from '../net/node.js'
 import { newToken } from '../rpc/auth.js'
@@ -56,10 +57,14 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     cleanup.push(() => { contacts.stop() })
     const places = new Places({
       sodium: home.sodium, store: home.store, net, egos, defaultEgo: home.defaultEgoId, contacts: contacts.book,
+      keyRotationMs: o.config.placeKeyRotation * 1000,
       sealSecret: async (pk, sk) => await home.sealSecret(pk, sk), openSecret: async (pk, sealed) => await home.openSecret(pk, sealed)
     })
     await places.start()
     cleanup.push(() => { places.stop() })
+    const profiles = new Profiles({ store: home.store, net, contacts: contacts.book, self: egos.get(home.defaultEgoId)!, places })
+    await profiles.start()
+    cleanup.push(() => { profiles.stop() })
 
     for (const addr of o.config.peers) {
       const peerId = /\/p2p\/([^/]+)$/.exec(addr)?.[1]
@@ -69,7 +74,7 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
 
     const token = newToken()
     let rpc: RpcServer | undefined
-    const service = createService({ home, net, contacts, places, rpcUrl: () => rpc?.url ?? '' })
+    const service = createService({ home, net, contacts, places, profiles, rpcUrl: () => rpc?.url ?? '' })
     rpc = await startRpcServer({
       host: rpcAddr.host, port: rpcAddr.port, token, service,
       onInternalError: (e, method) => { o.warn(`internal error in ${method}: ${(e as Error)?.stack ?? String(e)}`) }

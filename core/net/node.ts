@@ -51,6 +51,11 @@ const KNOWN_ADDRS_PEERS = 1024
 const MDNS_SERVICE_TAG = '_secushare._udp.local'
 /** Our DHT's protocol id, so it does not mix with the IPFS DHT. */
 const DHT_PROTOCOL = '/secushare/kad/1.0.0'
+/** Gossipsub mesh degree per topic: target D, low and high watermarks (Dlo, Dhi). */
+export const PUBSUB_MESH_TARGET = 5
+export const PUBSUB_MESH_LOW = 4
+export const PUBSUB_MESH_HIGH = 7
+
 /**
  * The largest gossipsub RPC (one length-prefixed protobuf: messages plus control) read from a
  * peer. Equal to the cap gossipsub's encoder puts on what it sends (it-length-prefixed's 4 MiB),
@@ -203,9 +208,9 @@ export interface NetNode {
   subscribe (topic: string, validate: (msg: PubsubMessage) => TopicVerdict | Promise<TopicVerdict>, onMessage: (msg: PubsubMessage) => void): () => void
   /**
    * Sends `data` (at most MAX_FRAME_BYTES, else LIMIT_EXCEEDED) to our mesh peers for the topic
-   * (a fanout set of D if we are not subscribed), topped up to D (6) from the other subscribed
-   * peers when the mesh is smaller; they forward it. The mesh holds between Dlo (4) and Dhi (12)
-   * peers, so our upload per post is at most Dhi copies (plus answers to IWANT), however many
+   * (a fanout set of D if we are not subscribed), topped up to D (PUBSUB_MESH_TARGET) from the other
+   * subscribed peers when the mesh is smaller; they forward it. The mesh holds between
+   * PUBSUB_MESH_LOW and PUBSUB_MESH_HIGH peers, so our upload per post is at most Dhi copies (plus answers to IWANT), however many
    * subscribe. Resolves with the number of peers it was sent to: 0 when no peer is subscribed (not
    * an error) or when the same bytes were already published or seen on this topic within 2 minutes.
    * We do not receive our own message. NET_NOT_STARTED if the node is not running.
@@ -236,6 +241,13 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
       globalSignaturePolicy: StrictNoSign,
       msgIdFn: pubsubMessageId,
       floodPublish: false,
+      // a smaller mesh than gossipsub's 6 (4..12): an origin sends each message to at most
+      // PUBSUB_MESH_HIGH peers, and what a place of 50 costs its host stays under 8 × the message
+      D: PUBSUB_MESH_TARGET,
+      Dlo: PUBSUB_MESH_LOW,
+      Dhi: PUBSUB_MESH_HIGH,
+      Dout: 2,
+      Dscore: 2,
       fallbackToFloodsub: false,
       emitSelf: false,
       allowPublishToZeroTopicPeers: true,

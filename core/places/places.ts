@@ -6,7 +6,7 @@
  */
 import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
 import { MAX_FRAME_BYTES } from '../../protocol/limits.js'
-import { decodePlaceMessage, encodePlaceMessage, type PlaceMessage } from '../../protocol/place-message.js'
+import { decodePlaceMessage, encodePlaceMessage, type PlaceMessage, type StateOp } from '../../protocol/place-message.js'
 import { decodeWire, encodeWire, PLACE_PROTOCOL, throwIfFailure, wireBytes, wireNumber, type WireMessage, type WireValue } from '../../protocol/place-wire.js'
 import type { ContactBook, ContactRecord } from '../contacts/book.js'
 import type { Sodium } from '../crypto/sodium.js'
@@ -18,17 +18,27 @@ import type { Store, WriteTx } from '../store/lmdb.js'
 import { signPlaceMessage } from './author.js'
 import { guestMayPost, sequence } from './host.js'
 import { openSealed, sealTo, topicFor, type EpochKey } from './keys.js'
-import { check, DropCounter, precheck, store as storeAccepted } from './receive.js'
+import { Entries } from './entries.js'
+import { check, DropCounter, precheck, store as storeAccepted, type Accepted } from './receive.js'
 import { RECENT_HISTORY_MESSAGES, type HistoryPolicy, type InvitationRecord, type MemberRecord, type MessageRecord, type PendingPost, type PlaceRecord } from './records.js'
 import { stateToJson } from './state.js'
 
 export const WIRE_TIMEOUT_MS = 10_000
 /** Pending posts are retried this often while the host is unreachable. */
 export const PENDING_RETRY_MS = 2_000
+/**
+ * A member asks for what it misses this often even when nothing suggests a gap: a member that
+ * missed a key announcement listens on an old gossip topic and would otherwise notice nothing.
+ */
+export const PERIODIC_CATCHUP_MS = 60_000
 /** A member asks the host for newer keys at most this often per place. */
 export const KEY_REQUEST_INTERVAL_MS = 2_000
 /** Envelopes per replay answer. */
 export const MAX_REPLAY_BATCH = 1000
+/** Default interval between key generations of a hosted place (the daemon's `placeKeyRotation`). */
+export const DEFAULT_KEY_ROTATION_MS = 7 * 24 * 3600_000
+/** The rotation timer looks at the hosted places this often at most (a quarter of the interval at least). */
+const MAX_ROTATION_CHECK_MS = 3600_000
 
 export interface PlacesDeps {
   sodium: Sodium
@@ -39,14 +49,16 @@ export interface PlacesDeps {
   contacts: ContactBook
   sealSecret: (publicKey: Uint8Array, secretKey: Uint8Array) => Promise<SealedSecret>
   openSecret: (publicKey: Uint8Array, secret: SealedSecret) => Promise<Uint8Array>
+  /** A place I host gets a new key generation this long after the last (DEFAULT_KEY_ROTATION_MS). */
+  keyRotationMs?: number
 }
 
-export interface PlaceInfo { place: string, name: string, host: boolean, hostEgo: string, members: number, lastId: number, unread: number, generation: number, history: HistoryPolicy, closed: boolean, dm: string | null }
+export interface PlaceInfo { place: string, name: string, host: boolean, hostEgo: string, members: number, lastId: number, unread: number, generation: number, history: HistoryPolicy, closed: boolean, dm: string | null, home: string | null }
 export interface FeedItem { id: number, author: string, authorPetname: string | null, method: string, text: string | null, replyTo: number | null, thread: number | null, time: number }
 export type PostResult = { id: number, pending: false } | { id: null, pending: true }
 
 interface Admission { place: string, name: string, hostEgo: string, history: HistoryPolicy, generation: number, sinceId: number, keys: EpochKey[], state: Array<[string, Uint8Array]>, lastStateful: number, members: MemberRecord[], dm: boolean }
-interface Invitation { place: string, name: string, hostEgo: string, history: HistoryPolicy, dm: boolean }
+interface Invitation { place: string, name: string, hostEgo: string, history: HistoryPolicy, dm: boolean, home?: boolean }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 /** Network failures after which a pending post is kept and retried (anything else is a refusal). */
@@ -59,10 +71,27 @@ export class Places {
   private readonly subscriptions = new Map<string, { topic: string, unsub: () => void }>()
   private readonly unsubscribe: Array<() => void> = []
   private readonly keyRequests = new Map<string, number>()
+  private readonly keyRetries = new Map<string, NodeJS.Timeout>()
   private pendingTimer: NodeJS.Timeout | undefined
+  private rotationTimer: NodeJS.Timeout | undefined
+  private catchUpTimer: NodeJS.Timeout | undefined
   private stopped = false
 
-  constructor (private readonly d: PlacesDeps) {}
+  readonly entries: Entries
+
+  constructor (private readonly d: PlacesDeps) {
+    this.entries = new Entries({
+      sodium: d.sodium, db: d.store, net: d.net, contacts: d.contacts,
+      find: (ref) => this.find(ref), hosted: (id) => this.hosted(id), self: () => this.ego(d.defaultEgo),
+      hostAddrs: (p) => this.hostAddrs(p), invite: async (p, to) => { await this.inviteEgo(p, to) },
+      ask: async (peer, addrs, method, fields) => await this.ask(peer, addrs, method, fields)
+    })
+  }
+
+  /** Where the host of a place I am in listens, as far as I know. */
+  private hostAddrs (p: PlaceRecord): string[] {
+    return p.hostAddrs ?? this.d.contacts.byEgo(p.hostEgo)?.addrs ?? []
+  }
 
   private get db (): Store { return this.d.store }
 
@@ -78,6 +107,14 @@ export class Places {
     }))
     this.pendingTimer = setInterval(() => { void this.flushPending().catch(() => {}) }, PENDING_RETRY_MS)
     this.pendingTimer.unref()
+    this.catchUpTimer = setInterval(() => {
+      for (const p of this.all()) if (p.role === 'guest' && !p.left && this.d.net.isConnected(p.hostPeer)) void this.catchUp(p.id).catch(() => {})
+    }, PERIODIC_CATCHUP_MS)
+    this.catchUpTimer.unref()
+    const rotationMs = this.d.keyRotationMs ?? DEFAULT_KEY_ROTATION_MS
+    this.rotationTimer = setInterval(() => { void this.rotateDue().catch(() => {}) }, Math.min(MAX_ROTATION_CHECK_MS, Math.max(250, rotationMs / 4)))
+    this.rotationTimer.unref()
+    void this.rotateDue().catch(() => {})
     for (const p of this.all()) {
       if (p.role === 'guest' && !p.left) {
         void this.catchUp(p.id).catch(() => {})
@@ -101,6 +138,10 @@ export class Places {
   stop (): void {
     this.stopped = true
     clearInterval(this.pendingTimer)
+    clearInterval(this.rotationTimer)
+    clearInterval(this.catchUpTimer)
+    for (const t of this.keyRetries.values()) clearTimeout(t)
+    this.keyRetries.clear()
     for (const u of this.unsubscribe.splice(0)) u()
     for (const { unsub } of this.subscriptions.values()) unsub()
     this.subscriptions.clear()
@@ -151,26 +192,65 @@ export class Places {
 
   /** Checks and stores one envelope; returns whether it was new and valid. */
   async receive (placeId: string, bytes: Uint8Array): Promise<boolean> {
+    return await this.receiveMany(placeId, [bytes]) === 1
+  }
+
+  /**
+   * Checks envelopes (in order) and stores the new valid ones in one transaction; returns how many
+   * were new. A replay answer of MAX_REPLAY_BATCH envelopes costs one commit, not one each.
+   */
+  async receiveMany (placeId: string, envelopes: Uint8Array[]): Promise<number> {
     const place = this.db.get<PlaceRecord>('places', placeId)
-    if (place === undefined) { this.drops.add('unknown-place'); return false }
-    const a = check(this.d.sodium, this.db, place, bytes)
-    if (typeof a === 'string') {
-      this.drops.add(a)
-      if (a === 'no-key' && place.role === 'guest') void this.refreshKeys(placeId).catch(() => {})
-      return false
+    if (place === undefined) { this.drops.add('unknown-place'); return 0 }
+    const accepted: Accepted[] = []
+    const ids = new Set<number>()
+    let missingKey = false
+    for (const bytes of envelopes) {
+      // the head moves with the batch: ids far beyond what the batch itself reached are refused
+      const a = check(this.d.sodium, this.db, { ...place, head: Math.max(place.head, ...ids) }, bytes)
+      if (typeof a === 'string') {
+        this.drops.add(a)
+        missingKey ||= a === 'no-key'
+        continue
+      }
+      if (ids.has(a.record.id)) { this.drops.add('duplicate'); continue }
+      ids.add(a.record.id)
+      accepted.push(a)
     }
-    const updated = await this.db.write((tx) => {
-      const p = tx.get<PlaceRecord>('places', placeId)!
-      if (tx.get('messages', [placeId, a.record.id]) !== undefined) return undefined
-      const after = storeAccepted(tx, p, a)
-      this.applyMembership(tx, after, a.message)
-      return after
+    if (missingKey && place.role === 'guest') void this.refreshKeys(placeId).catch(() => {})
+    if (accepted.length === 0) return 0
+    const { updated, fresh } = await this.db.write((tx) => {
+      let p = tx.get<PlaceRecord>('places', placeId)!
+      const fresh: Accepted[] = []
+      for (const a of accepted) {
+        if (tx.get('messages', [placeId, a.record.id]) !== undefined) continue
+        p = storeAccepted(tx, p, a)
+        this.applyMembership(tx, p, a.message)
+        p = tx.get<PlaceRecord>('places', placeId)!
+        fresh.push(a)
+      }
+      return { updated: p, fresh }
     })
-    if (updated === undefined) return false
-    if (a.message.method === '_notice_place_key' || a.message.method === '_notice_place_leave') void this.refreshKeys(placeId).catch(() => {})
-    if (a.message.method === '_notice_place_enter') this.meetMembers(updated)
+    if (updated.role === 'guest') await this.wipeStoredGenerations(updated)
+    const methods = new Set(fresh.map((a) => a.message.method))
+    if (methods.has('_notice_place_key') || methods.has('_notice_place_leave')) void this.refreshKeys(placeId).catch(() => {})
+    if (methods.has('_notice_place_enter')) this.meetMembers(updated)
     if (updated.contiguous < updated.head) void this.catchUp(placeId).catch(() => {})
-    return true
+    return fresh.length
+  }
+
+  /**
+   * A member forgets the key of every generation all of whose messages it has stored: those are
+   * the generations before that of the message at its contiguous mark, since ids and generations
+   * grow together. Replays of them are then dropped as duplicates before any key is needed, and a
+   * key that leaks from this node later opens no traffic older than the generation in use.
+   * (The host keeps its keys: newcomers and members coming back after a rotation need them.)
+   */
+  private async wipeStoredGenerations (p: PlaceRecord): Promise<void> {
+    const at = this.db.get<MessageRecord>('messages', [p.id, p.contiguous])
+    if (at === undefined) return
+    const stale = [...this.db.entries('epochs', { start: [p.id, 0], end: [p.id, at.generation] })].map((e) => e.key)
+    if (stale.length > 0) await this.db.write((tx) => { for (const k of stale) tx.remove('epochs', k) })
   }
 
   /** Member lists travel as host notices: `_notice_place_enter` / `_leave` with :_nym_member, :_peer_member, :_id_since. */
@@ -193,7 +273,7 @@ export class Places {
 
   // ---- host ----
 
-  async create (name: string, history: HistoryPolicy, opts: { dm?: string } = {}): Promise<PlaceInfo> {
+  async create (name: string, history: HistoryPolicy, opts: { dm?: string, home?: string } = {}): Promise<PlaceInfo> {
     if (name.trim().length === 0 || Buffer.byteLength(name) > 128) throw new SecushareError('INVALID_ARGUMENT', 'a place name has 1 to 128 bytes')
     const self = this.ego(this.d.defaultEgo)
     const { publicKey, secretKey } = this.d.sodium.signKeypair()
@@ -201,7 +281,7 @@ export class Places {
     const place: PlaceRecord = {
       v: 1, id, name: name.trim(), role: 'host', self: self.id, hostEgo: self.id, hostPeer: this.d.net.peerId, history,
       generation: 1, head: 0, contiguous: 0, lastStateful: 0, sinceId: 1, readUpTo: 0, closed: false, left: false,
-      dm: opts.dm, created: Date.now(), secret: await this.d.sealSecret(publicKey, secretKey)
+      dm: opts.dm, home: opts.home, created: Date.now(), secret: await this.d.sealSecret(publicKey, secretKey)
     }
     await this.db.write((tx) => {
       tx.put('places', id, place)
@@ -244,33 +324,39 @@ export class Places {
     const p = this.find(ref)
     if (p.role !== 'host') throw new SecushareError('NOT_HOST', 'only the host invites')
     const c = this.d.contacts.byPetname(petname)
-    await this.inviteContact(p, c)
+    await this.inviteEgo(p, c)
     return { place: p.id, petname }
   }
 
-  private async inviteContact (p: PlaceRecord, c: ContactRecord): Promise<void> {
+  /** Invites a contact, or someone whose entry request I admitted, to a place I host. */
+  async inviteEgo (p: PlaceRecord, c: { ego: Uint8Array, peerId: string, addrs: string[] }): Promise<void> {
     const ego = hex(c.ego)
     await this.db.write((tx) => {
       const m = tx.get<MemberRecord>('members', [p.id, ego])
       if (m === undefined) tx.put('members', [p.id, ego], { v: 1, ego, peerId: c.peerId, status: 'invited', sinceId: 0, joined: 0, addrs: c.addrs.slice(0, 8) } satisfies MemberRecord)
+      else if (m.status === 'invited' && m.peerId !== c.peerId) tx.put('members', [p.id, ego], { ...m, peerId: c.peerId, addrs: c.addrs.slice(0, 8) })
     })
-    const invitation: Invitation = { place: p.id, name: p.name, hostEgo: p.hostEgo, history: p.history, dm: p.dm !== undefined }
+    const invitation: Invitation = { place: p.id, name: p.name, hostEgo: p.hostEgo, history: p.history, dm: p.dm !== undefined, home: p.home !== undefined }
     await this.ask(c.peerId, c.addrs, '_request_place_invite', { _place: Buffer.from(p.id, 'hex'), _sealed: sealTo(this.d.sodium, c.ego, invitation) })
   }
 
   /** Admits the member behind `peer` (invited, or already a member coming back) and returns what it may read. */
-  private async admit (p: PlaceRecord, peer: string): Promise<Admission> {
+  private async admit (p: PlaceRecord, peer: string): Promise<{ ego: Uint8Array, admission: Admission }> {
     const member = this.members(p.id).find((m) => m.peerId === peer)
     if (member === undefined) throw new SecushareError('NOT_A_MEMBER', 'not invited to this place')
-    const c = this.d.contacts.byEgo(member.ego)
-    if (c === undefined) throw new SecushareError('NOT_A_MEMBER', 'not invited to this place')
+    const ego = Buffer.from(member.ego, 'hex')
+    const addrs = (this.d.contacts.byEgo(member.ego)?.addrs ?? member.addrs ?? []).slice(0, 8)
     let since = member.sinceId
     if (member.status === 'invited') {
-      since = p.history === 'all' ? 1 : p.history === 'recent' ? Math.max(1, p.head + 1 - RECENT_HISTORY_MESSAGES) : p.head + 1
+      // `none`: a newcomer gets a key generation of its own, so it cannot open the traffic of the
+      // members before it (captured off the wire) with the key it is given
+      if (p.history === 'none' && p.head > 0 && this.members(p.id).some((m) => m.status === 'member')) await this.rotate(p.id)
+      const head = this.find(p.id).head
+      since = p.history === 'all' ? 1 : p.history === 'recent' ? Math.max(1, head + 1 - RECENT_HISTORY_MESSAGES) : head + 1
       await this.db.write((tx) => { tx.put('members', [p.id, member.ego], { ...member, status: 'member', sinceId: since, joined: Date.now() }) })
       await this.postAs(p.id, this.ego(p.self), '_notice_place_enter', {
-        vars: [{ name: '_nym_member', value: c.ego }, { name: '_peer_member', value: new TextEncoder().encode(peer) }, { name: '_id_since', value: new TextEncoder().encode(String(since)) },
-          { name: '_addrs_member', value: new TextEncoder().encode(c.addrs.slice(0, 8).join('\n')) }]
+        vars: [{ name: '_nym_member', value: ego }, { name: '_peer_member', value: new TextEncoder().encode(peer) }, { name: '_id_since', value: new TextEncoder().encode(String(since)) },
+          { name: '_addrs_member', value: new TextEncoder().encode(addrs.join('\n')) }]
       })
     }
     const fresh = this.find(p.id)
@@ -282,19 +368,25 @@ export class Places {
     }
     const state = [...this.db.entries<Uint8Array>('pstate', { start: [p.id, ''], end: [p.id, '\uffff'] })].map((e): [string, Uint8Array] => [String((e.key as [string, string])[1]), e.value])
     const members = this.members(p.id).filter((m) => m.status === 'member')
-    return { place: p.id, name: fresh.name, hostEgo: fresh.hostEgo, history: fresh.history, generation: fresh.generation, sinceId: since, keys, state, lastStateful: fresh.lastStateful, members, dm: fresh.dm !== undefined }
+    return { ego, admission: { place: p.id, name: fresh.name, hostEgo: fresh.hostEgo, history: fresh.history, generation: fresh.generation, sinceId: since, keys, state, lastStateful: fresh.lastStateful, members, dm: fresh.dm !== undefined } }
   }
 
   /** Removes a member and starts a new key generation that the removed member never gets. */
   async remove (ref: string, petname: string): Promise<{ place: string, petname: string, generation: number }> {
     const p = this.find(ref)
     if (p.role !== 'host') throw new SecushareError('NOT_HOST', 'only the host removes members')
-    const c = this.d.contacts.byPetname(petname)
-    const ego = hex(c.ego)
+    const ego = hex(this.d.contacts.byPetname(petname).ego)
     if (this.db.get('members', [p.id, ego]) === undefined) throw new SecushareError('NOT_A_MEMBER', `${petname} is not a member of ${p.name}`)
-    await this.postAs(p.id, this.ego(p.self), '_notice_place_leave', { vars: [{ name: '_nym_member', value: c.ego }] })
-    const generation = await this.rotate(p.id)
-    return { place: p.id, petname, generation }
+    return { place: p.id, petname, generation: await this.removeEgo(p.id, ego) }
+  }
+
+  /** Removes a member (by ego hex) from a place I host; returns the new key generation. */
+  async removeEgo (placeId: string, ego: string): Promise<number> {
+    const p = this.find(placeId)
+    await this.postAs(p.id, this.ego(p.self), '_notice_place_leave', { vars: [{ name: '_nym_member', value: Buffer.from(ego, 'hex') }] })
+    // before the new generation exists: from now on the removed member is refused keys, talk, replay
+    await this.db.write((tx) => { tx.remove('members', [p.id, ego]) })
+    return await this.rotate(p.id)
   }
 
   /**
@@ -307,9 +399,27 @@ export class Places {
     const next = this.find(placeId).generation + 1
     await this.db.write((tx) => { tx.put('epochs', [placeId, next], this.d.sodium.randomBytes(32)) })
     await this.postAs(placeId, this.ego(this.find(placeId).self), '_notice_place_key', { vars: [{ name: '_generation', value: new TextEncoder().encode(String(next)) }] })
-    await this.db.write((tx) => { tx.put('places', placeId, { ...tx.get<PlaceRecord>('places', placeId)!, generation: next }) })
+    await this.db.write((tx) => { tx.put('places', placeId, { ...tx.get<PlaceRecord>('places', placeId)!, generation: next, rotated: Date.now() }) })
     this.subscribe(this.find(placeId))
     return next
+  }
+
+  private rotating = false
+  /** Gives every open place I host whose key generation is older than keyRotationMs a new one. */
+  private async rotateDue (): Promise<void> {
+    if (this.rotating || this.stopped) return
+    this.rotating = true
+    try {
+      const due = Date.now() - (this.d.keyRotationMs ?? DEFAULT_KEY_ROTATION_MS)
+      for (const p of this.all()) {
+        if (this.stopped) return
+        if (p.role !== 'host' || p.closed || (p.rotated ?? p.created) > due) continue
+        if (!this.members(p.id).some((m) => m.status === 'member')) continue // nobody else holds the key
+        await this.rotate(p.id).catch(() => {})
+      }
+    } finally {
+      this.rotating = false
+    }
   }
 
   async close (ref: string): Promise<PlaceInfo> {
@@ -321,10 +431,14 @@ export class Places {
   }
 
   async setState (ref: string, name: string, value: string): Promise<{ id: number }> {
+    return await this.setStateOps(ref, [{ op: '=', name, value: new TextEncoder().encode(value) }])
+  }
+
+  /** Changes the state of a place I host with one `_notice_set` (all operations or none). */
+  async setStateOps (ref: string, ops: StateOp[]): Promise<{ id: number }> {
     const p = this.find(ref)
     if (p.role !== 'host') throw new SecushareError('NOT_HOST', 'only the host changes the place state')
-    const id = await this.postAs(p.id, this.ego(p.self), '_notice_set', { state: [{ op: '=', name, value: new TextEncoder().encode(value) }] })
-    return { id }
+    return { id: await this.postAs(p.id, this.ego(p.self), '_notice_set', { state: ops }) }
   }
 
   // ---- guest ----
@@ -346,13 +460,14 @@ export class Places {
         v: 1, id: inv.place, name: adm.name, role: 'guest', self: self.id, hostEgo: adm.hostEgo, hostPeer: inv.hostPeer, history: adm.history,
         generation: adm.generation, head: old?.head ?? adm.sinceId - 1, contiguous: old?.contiguous ?? adm.sinceId - 1,
         lastStateful: old?.lastStateful ?? adm.lastStateful, sinceId: adm.sinceId, readUpTo: old?.readUpTo ?? 0, closed: false, left: false,
-        dm: inv.dm ? inv.hostEgo : undefined, created: Date.now()
+        dm: inv.dm ? inv.hostEgo : undefined, home: inv.home === true ? inv.hostEgo : undefined, created: Date.now(), hostAddrs: inv.hostAddrs
       }
       tx.put('places', inv.place, place)
       for (const k of adm.keys) tx.put('epochs', [inv.place, k.generation], k.key)
       if (old === undefined) for (const [name, value] of adm.state) tx.put('pstate', [inv.place, name], value)
       for (const m of adm.members) tx.put('members', [inv.place, m.ego], m)
       tx.remove('invitations', inv.place)
+      tx.remove('requests', inv.place)
       tx.emit({ type: 'place:joined', place: inv.place })
     })
     this.subscribe(this.find(inv.place))
@@ -372,13 +487,23 @@ export class Places {
 
   /** Fetches keys of generations newer than mine from the host, then subscribes to the newest. */
   private async refreshKeys (placeId: string): Promise<void> {
+    if (this.stopped) return
     const p = this.find(placeId)
     if (p.role === 'host' || p.left) return
     const last = this.keyRequests.get(placeId) ?? 0
-    if (Date.now() - last < KEY_REQUEST_INTERVAL_MS) return // at most one key request per place per interval
+    const wait = last + KEY_REQUEST_INTERVAL_MS - Date.now()
+    if (wait > 0) {
+      // at most one key request per place per interval, but never lose one: a member that misses
+      // a generation would stay on the old gossip topic
+      if (!this.keyRetries.has(placeId)) {
+        const t = setTimeout(() => { this.keyRetries.delete(placeId); void this.refreshKeys(placeId).catch(() => {}) }, wait)
+        t.unref()
+        this.keyRetries.set(placeId, t)
+      }
+      return
+    }
     this.keyRequests.set(placeId, Date.now())
-    const c = this.d.contacts.byEgo(p.hostEgo)
-    const answer = await this.ask(p.hostPeer, c?.addrs ?? [], '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
+    const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
     const keys = openSealed<EpochKey[]>(this.d.sodium, this.ego(p.self), wireBytes(answer, '_sealed'))
     const newest = Math.max(p.generation, ...keys.map((k) => k.generation))
     await this.db.write((tx) => {
@@ -420,8 +545,7 @@ export class Places {
   private async talk (p: PlaceRecord, talk: string): Promise<number> {
     const pending = this.db.get<PendingPost>('pending', [p.id, talk])
     if (pending === undefined) throw new SecushareError('NOT_FOUND', 'no such pending post')
-    const c = this.d.contacts.byEgo(p.hostEgo)
-    const answer = await this.ask(p.hostPeer, c?.addrs ?? [], '_request_place_talk', { _place: Buffer.from(p.id, 'hex'), _packet: pending.message })
+    const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_talk', { _place: Buffer.from(p.id, 'hex'), _packet: pending.message })
     const id = wireNumber(answer, '_id')
     await this.db.write((tx) => { tx.remove('pending', [p.id, talk]) })
     void this.catchUp(p.id).catch(() => {})
@@ -456,13 +580,12 @@ export class Places {
       .map((m) => m.peerId).filter((peer) => peer !== this.d.net.peerId && peer !== p.hostPeer && this.d.net.isConnected(peer))]
     let added = 0
     for (const peer of sources) {
-      const c = this.d.contacts.byPeer(peer)
+      const addrs = peer === p.hostPeer ? this.hostAddrs(p) : this.members(p.id).find((m) => m.peerId === peer)?.addrs ?? []
       try {
         for (;;) {
           const from = this.find(placeId).contiguous + 1
-          const got = await this.replayFrom(peer, c?.addrs ?? [], p.id, from)
-          let fresh = 0
-          for (const env of got) if (await this.receive(p.id, env)) fresh++
+          const got = await this.replayFrom(peer, addrs, p.id, from)
+          const fresh = await this.receiveMany(p.id, got)
           added += fresh
           if (got.length < MAX_REPLAY_BATCH || fresh === 0) break
         }
@@ -490,12 +613,12 @@ export class Places {
   }
 
   list (): PlaceInfo[] {
-    return this.all().filter((p) => !p.left).map((p) => this.info(p)).sort((a, b) => a.name.localeCompare(b.name))
+    return this.all().filter((p) => !p.left && p.home === undefined).map((p) => this.info(p)).sort((a, b) => a.name.localeCompare(b.name))
   }
 
   info (p: PlaceRecord): PlaceInfo {
     const members = this.members(p.id).filter((m) => m.status === 'member').length
-    return { place: p.id, name: p.name, host: p.role === 'host', hostEgo: p.hostEgo, members: members + 1, lastId: p.head, unread: Math.max(0, p.head - Math.max(p.readUpTo, p.sinceId - 1)), generation: p.generation, history: p.history, closed: p.closed, dm: p.dm ?? null }
+    return { place: p.id, name: p.name, host: p.role === 'host', hostEgo: p.hostEgo, members: members + 1, lastId: p.head, unread: Math.max(0, p.head - Math.max(p.readUpTo, p.sinceId - 1)), generation: p.generation, history: p.history, closed: p.closed, dm: p.dm ?? null, home: p.home ?? null }
   }
 
   async feed (ref: string, opts: { since?: number, limit?: number } = {}): Promise<FeedItem[]> {
@@ -527,7 +650,7 @@ export class Places {
       const c = this.d.contacts.byPetname(petname)
       const info = await this.create(`dm ${petname}`, 'all', { dm: hex(c.ego) })
       p = this.find(info.place)
-      await this.inviteContact(p, c)
+      await this.inviteEgo(p, c)
     }
     return { ...await this.post(p.id, text), place: p.id }
   }
@@ -578,11 +701,18 @@ export class Places {
         case '_request_place_invite': return await this.onInvite(s, peer, placeId, req)
         case '_request_place_enter': {
           const p = this.hosted(placeId)
-          const adm = await this.admit(p, peer)
-          const ego = this.d.contacts.byPeer(peer)!.ego
-          await s.write(encodeWire('_notice_place_enter', { _sealed: sealTo(this.d.sodium, ego, adm) }))
+          const { ego, admission } = await this.admit(p, peer)
+          await s.write(encodeWire('_notice_place_enter', { _sealed: sealTo(this.d.sodium, ego, admission) }))
           return
         }
+        case '_request_place_entry':
+          await this.entries.onRequest(peer, placeId, req)
+          await s.write(encodeWire('_notice_place_entry'))
+          return
+        case '_request_place_refused':
+          await this.entries.onRefused(peer, placeId)
+          await s.write(encodeWire('_notice_place_refused'))
+          return
         case '_request_place_talk': {
           const p = this.hosted(placeId)
           const m = decodePlaceMessage(wireBytes(req, '_packet'))
@@ -620,14 +750,20 @@ export class Places {
   }
 
   private async onInvite (s: FrameStream, peer: string, placeId: string, req: WireMessage): Promise<void> {
+    // from a contact (its node, its ego), or the answer to an entry request of mine
     const from = this.d.contacts.byPeer(peer)
-    if (from === undefined) throw new SecushareError('PLACE_REFUSED', 'invitations are taken from contacts only')
     const inv = openSealed<Invitation>(this.d.sodium, this.ego(this.d.defaultEgo), wireBytes(req, '_sealed'))
-    if (inv.place !== placeId || inv.hostEgo !== hex(from.ego)) throw new SecushareError('PLACE_WIRE_INVALID', 'the invitation does not match its sender')
-    const record: InvitationRecord = { v: 1, place: placeId, name: String(inv.name).slice(0, 128), hostEgo: inv.hostEgo, hostPeer: peer, hostAddrs: from.addrs, history: inv.history, dm: inv.dm === true, received: Date.now() }
+    const requested = this.entries.requested(peer, placeId, String(inv.hostEgo))
+    if (from === undefined && requested === undefined) throw new SecushareError('PLACE_REFUSED', 'invitations are taken from contacts only')
+    if (inv.place !== placeId || (requested === undefined && inv.hostEgo !== hex(from!.ego))) throw new SecushareError('PLACE_WIRE_INVALID', 'the invitation does not match its sender')
+    const record: InvitationRecord = {
+      v: 1, place: placeId, name: String(inv.name).slice(0, 128), hostEgo: inv.hostEgo, hostPeer: peer, hostAddrs: requested?.hostAddrs ?? from!.addrs,
+      history: inv.history, dm: inv.dm === true, home: inv.home === true && requested === undefined, received: Date.now()
+    }
     await this.db.write((tx) => { tx.put('invitations', placeId, record); tx.emit({ type: 'place:invitation', place: placeId }) })
     await s.write(encodeWire('_notice_place_invite'))
-    if (record.dm) void this.join(placeId).catch(() => {})
+    // conversations, contacts' home places (profiles) and places I asked to enter are joined at once
+    if (record.dm || record.home === true || requested !== undefined) void this.join(placeId).catch(() => {})
   }
 
   private async onReplay (s: FrameStream, peer: string, placeId: string, from: number): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Taking in an envelope of a place I am in, from gossip, from replay, or made by myself as host.
- * Checks, in order (cheap first): layout, place, generation key known, not stored yet, not far
- * beyond the head, host signature, decryption, wrapper, author signature. What fails is dropped
+ * Checks, in order (cheap first): layout, place, not stored yet, not before my admission, not far
+ * beyond the head, generation key known, host signature, decryption, wrapper, author signature. What fails is dropped
  * and counted by reason, never stored or forwarded. What passes is stored in one transaction
  * together with the state it changes; stateful messages apply strictly in the host's order.
  */
@@ -41,10 +41,11 @@ export function precheck (sodium: Sodium, store: Store, place: PlaceRecord, byte
     return 'malformed'
   }
   if (Buffer.from(env.placeId).toString('hex') !== place.id) return 'wrong-place'
-  if (store.get('epochs', [place.id, env.generation]) === undefined) return 'no-key'
   if (store.get('messages', [place.id, env.messageId]) !== undefined) return 'duplicate'
-  if (env.messageId > place.head + MAX_ID_AHEAD) return 'too-far-ahead'
   if (env.messageId < place.sinceId) return 'before-admission'
+  if (env.messageId > place.head + MAX_ID_AHEAD) return 'too-far-ahead'
+  // after the duplicate check: a node may have wiped the keys of generations it has stored
+  if (store.get('epochs', [place.id, env.generation]) === undefined) return 'no-key'
   return undefined
 }
 

@@ -33,7 +33,13 @@ export interface PlaceRecord {
   left: boolean
   /** The other person's ego hex, when this place is a 1:1 conversation. */
   dm?: string
+  /** The ego hex whose home place (profile) this is. */
+  home?: string
   created: number
+  /** Guest only: where the host's node listens, as the invitation or place address said. */
+  hostAddrs?: string[]
+  /** Host only: when the current key generation started (absent: at `created`). */
+  rotated?: number
   /** Host only: the place's secret key, sealed by the keystore. */
   secret?: SealedSecret
 }
@@ -80,5 +86,13 @@ export interface InvitationRecord {
   hostAddrs: string[]
   history: HistoryPolicy
   dm: boolean
+  /** A contact's home place (profile): joined at once. */
+  home?: boolean
   received: number
 }
+
+/** Host side: someone who knows a place's address asks to enter (protocol/place-entry.ts). */
+export interface EntryRecord { v: 1, place: string, ego: string, peerId: string, addrs: string[], text: string, time: number, received: number }
+
+/** Requester side: my entry request to a place, until the host's invitation arrives. */
+export interface RequestRecord { v: 1, place: string, hostEgo: string, hostPeer: string, hostAddrs: string[], status: 'requested' | 'refused', sent: number }

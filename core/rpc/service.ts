@@ -16,6 +16,11 @@
  *   placeClose({place})                        PlaceInfo
  *   placeInvitations()                         [{place, name, hostEgo, from, history, dm, received}]
  *   placeJoin({place})  placeLeave({place})    PlaceInfo
+ *   placeAddress({place})                      {place, address}: `secushare:place/…` for entry requests
+ *   placeRequest({address, text?})             {place, requested: true, status}: ask the host to let me in
+ *   placeRequests({place})                     [{place, ego, fingerprint, petname, text, received}] (host)
+ *   placeAdmit({place, who})                   {place, ego, delivered}: `who` is an ego (hex prefix) or petname
+ *   placeRefuse({place, who})                  {place, ego}
  *   placeList()                                PlaceInfo[]
  *   placeState({place})                        {name: value}
  *   placeSet({place, name, value})             {id}
@@ -23,10 +28,15 @@
  *   feed({place, since?, limit?})              FeedItem[] ({id, author, authorPetname, method, text, replyTo, thread, time})
  *   dmSend({petname, text})                    {id, pending, place}
  *   dmFeed({petname, since?, limit?})          FeedItem[]
+ *   profileShow({petname?})                    Profile ({ego, petname, nick, description, avatar (base64), place}); mine without petname
+ *   profileSet({nick?, description?, avatar?}) Profile: avatar is base64 (null removes it)
  * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
  */
 import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
 import type { FeedItem, PlaceInfo, Places, PostResult } from '../places/places.js'
+import type { EntryInfo, RequestResult } from '../places/entries.js'
+import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES, type Profile, type Profiles } from '../places/profiles.js'
+import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS } from '../../protocol/limits.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { NetNode } from '../net/node.js'
 import { parseParams, v } from './validate.js'
@@ -42,9 +52,11 @@ export interface DaemonStatus extends HomeStatus {
 const Petname = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const NoParams = v.optional(v.strictObject({}))
 
-export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, rpcUrl: () => string }
+export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, rpcUrl: () => string }
 
 const PlaceRef = v.pipe(v.string(), v.minLength(1), v.maxLength(128))
+/** Someone who asked to enter: their ego (64 hex digits, or a unique prefix of 8 or more) or a contact's petname. */
+const Who = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const History = v.picklist(['none', 'recent', 'all'])
 const MessageId = v.pipe(v.number(), v.integer(), v.minValue(1))
 const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024))
@@ -108,6 +120,26 @@ export function createService (d: ServiceDeps) {
       const p = parseParams('placeJoin', v.strictObject({ place: PlaceRef }), params)
       return await d.places.join(p.place)
     },
+    async placeAddress (params: { place: string }): Promise<{ place: string, address: string }> {
+      const p = parseParams('placeAddress', v.strictObject({ place: PlaceRef }), params)
+      return d.places.entries.address(p.place)
+    },
+    async placeRequest (params: { address: string, text?: string }): Promise<RequestResult> {
+      const p = parseParams('placeRequest', v.strictObject({ address: v.pipe(v.string(), v.maxLength(MAX_INVITE_LINK_CHARS)), text: v.optional(v.pipe(v.string(), v.maxLength(MAX_ENTRY_TEXT_BYTES))) }), params)
+      return await d.places.entries.request(p.address, p.text)
+    },
+    async placeRequests (params: { place: string }): Promise<EntryInfo[]> {
+      const p = parseParams('placeRequests', v.strictObject({ place: PlaceRef }), params)
+      return d.places.entries.list(p.place)
+    },
+    async placeAdmit (params: { place: string, who: string }): Promise<{ place: string, ego: string, delivered: boolean }> {
+      const p = parseParams('placeAdmit', v.strictObject({ place: PlaceRef, who: Who }), params)
+      return await d.places.entries.admit(p.place, p.who)
+    },
+    async placeRefuse (params: { place: string, who: string }): Promise<{ place: string, ego: string }> {
+      const p = parseParams('placeRefuse', v.strictObject({ place: PlaceRef, who: Who }), params)
+      return await d.places.entries.refuse(p.place, p.who)
+    },
     async placeLeave (params: { place: string }): Promise<PlaceInfo> {
       const p = parseParams('placeLeave', v.strictObject({ place: PlaceRef }), params)
       return await d.places.leave(p.place)
@@ -135,6 +167,18 @@ export function createService (d: ServiceDeps) {
     async dmSend (params: { petname: string, text: string }): Promise<PostResult & { place: string }> {
       const p = parseParams('dmSend', v.strictObject({ petname: Petname, text: Text }), params)
       return await d.places.dm(p.petname, p.text)
+    },
+    async profileShow (params?: { petname?: string }): Promise<Profile> {
+      const p = parseParams('profileShow', v.optional(v.strictObject({ petname: v.optional(Petname) }), {}), params)
+      return d.profiles.show(p.petname)
+    },
+    async profileSet (params: { nick?: string, description?: string, avatar?: string | null }): Promise<Profile> {
+      const p = parseParams('profileSet', v.strictObject({
+        nick: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NICK_BYTES))),
+        description: v.optional(v.pipe(v.string(), v.maxLength(MAX_DESCRIPTION_BYTES))),
+        avatar: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(Math.ceil(MAX_AVATAR_BYTES / 3) * 4), v.base64('avatar is base64'))))
+      }), params)
+      return await d.profiles.set({ nick: p.nick, description: p.description, avatar: p.avatar === undefined ? undefined : p.avatar === null ? null : Buffer.from(p.avatar, 'base64') })
     },
     async dmFeed (params: { petname: string, since?: number, limit?: number }): Promise<FeedItem[]> {
       const p = parseParams('dmFeed', v.strictObject({ petname: Petname, ...FeedParams }), params)

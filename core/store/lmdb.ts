@@ -29,6 +29,11 @@ export interface WriteTx {
   emit: (event: StoreEvent) => void
 }
 
+/** Writes committed together at most (group commit); more wait for the next commit. */
+export const MAX_WRITES_PER_COMMIT = 256
+
+interface QueuedWrite { fn: (tx: WriteTx) => unknown, resolve: (v: unknown) => void, reject: (e: unknown) => void }
+
 export interface OpenOptions {
   /** For tests of the migration machinery; production uses schema.ts. */
   schemaVersion?: number
@@ -112,22 +117,75 @@ export class Store {
   }
 
   /**
-   * Runs `fn` as one transaction. If it throws, nothing is written and no event fires.
-   * Resolves after the commit is durable; then the queued events are emitted in order.
+   * Runs `fn` as one transaction. If it throws, nothing it wrote is written and none of its events
+   * fire. Resolves after the commit is durable; then the queued events are emitted in order.
+   *
+   * Group commit: the writes requested in the same turn of the event loop run one after another in
+   * one LMDB transaction with one sync to disk, each on an overlay that is applied only when its
+   * `fn` returns, so a throwing `fn` leaves no trace and does not disturb the others. A sync costs
+   * ~1.5 ms here, and it blocks the event loop; a node taking in many messages at once pays it
+   * once per batch instead of once per message.
    */
   async write<T> (fn: (tx: WriteTx) => T): Promise<T> {
     this.assertOpen()
-    const queued: StoreEvent[] = []
-    const tx: WriteTx = {
-      get: <V>(db: SubDb, key: Key) => this.dbs[db].get(key) as V | undefined,
-      put: (db, key, value) => { this.dbs[db].putSync(key, value) },
-      remove: (db, key) => { this.dbs[db].removeSync(key) },
-      emit: (event) => { queued.push(event) }
+    if (this.closing) throw new SecushareError('STORE_CLOSED', `the store at ${this.path} is closing`)
+    return await new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject })
+      if (this.queue.length === 1 && !this.committing) setImmediate(() => { void this.commitQueued() })
+    })
+  }
+
+  private readonly queue: QueuedWrite[] = []
+  private committing = false
+  private closing = false
+
+  private async commitQueued (): Promise<void> {
+    const batch = this.queue.splice(0, MAX_WRITES_PER_COMMIT)
+    if (batch.length === 0) return
+    this.committing = true
+    const done: Array<{ w: QueuedWrite, ok: boolean, value: unknown, events: StoreEvent[] }> = []
+    try {
+      if (this.closed) throw new SecushareError('STORE_CLOSED', `the store at ${this.path} is closed`)
+      this.root.transactionSync(() => {
+        for (const w of batch) {
+          const overlay = new Map<string, { db: SubDb, key: Key, value: unknown }>()
+          const events: StoreEvent[] = []
+          const id = (db: SubDb, key: Key): string => db + '\0' + JSON.stringify(key)
+          const tx: WriteTx = {
+            get: <V>(db: SubDb, key: Key) => {
+              const o = overlay.get(id(db, key))
+              return (o !== undefined ? o.value : this.dbs[db].get(key)) as V | undefined
+            },
+            put: (db, key, value) => { overlay.set(id(db, key), { db, key, value }) },
+            remove: (db, key) => { overlay.set(id(db, key), { db, key, value: undefined }) },
+            emit: (event) => { events.push(event) }
+          }
+          try {
+            const value = w.fn(tx)
+            for (const o of overlay.values()) {
+              if (o.value === undefined) this.dbs[o.db].removeSync(o.key)
+              else this.dbs[o.db].putSync(o.key, o.value)
+            }
+            done.push({ w, ok: true, value, events })
+          } catch (e) {
+            done.push({ w, ok: false, value: e, events: [] })
+          }
+        }
+      })
+      await this.root.flushed
+    } catch (e) {
+      // the commit itself failed: nothing of the batch is written
+      for (const w of batch) w.reject(e)
+      return
+    } finally {
+      this.committing = false
+      if (this.queue.length > 0) setImmediate(() => { void this.commitQueued() })
     }
-    const result = this.root.transactionSync(() => fn(tx))
-    await this.root.flushed
-    for (const event of queued) this.events.emit(event.type, event)
-    return result
+    for (const { w, ok, value, events } of done) {
+      if (!ok) { w.reject(value); continue }
+      for (const event of events) this.events.emit(event.type, event)
+      w.resolve(value)
+    }
   }
 
   on (type: string, listener: (event: StoreEvent) => void): () => void {
@@ -135,8 +193,11 @@ export class Store {
     return () => { this.events.off(type, listener) }
   }
 
+  /** Commits what is queued, then closes; writes requested after this are refused. */
   async close (): Promise<void> {
-    if (this.closed) return
+    if (this.closed || this.closing) return
+    this.closing = true
+    while (this.queue.length > 0 || this.committing) await new Promise((resolve) => setImmediate(resolve))
     this.closed = true
     await this.root.close()
   }
