@@ -1,5 +1,5 @@
 /**
- * The one service the daemon exposes (JSON-RPC 2.0 now; QWebChannel later). Method names are a
+ * The one service the daemon exposes over JSON-RPC 2.0 and QWebChannel (server.ts, webchannel.ts). Method names are a
  * contract for the CLI, UIs and scripts: extend, never rename. Every method takes one params
  * object (or none), validated here at the boundary, and returns JSON.
  *
@@ -23,12 +23,18 @@
  *   feed({place, since?, limit?})              FeedItem[] ({id, author, authorPetname, method, text, replyTo, thread, time})
  *   dmSend({petname, text})                    {id, pending, place}
  *   dmFeed({petname, since?, limit?})          FeedItem[]
+ *   subscribe({events?})                       {events}: from now on this JSON-RPC connection gets
+ *                                              a notification {method: EVENT, params} per event
+ *                                              (event-bus.ts; default all, [] stops them), and
+ *                                              `eventsLost {count}` if it fell MAX_RPC_EVENT_QUEUE behind.
+ *                                              JSON-RPC only: QWebChannel clients connect to signals.
  * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
  */
 import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
 import type { FeedItem, PlaceInfo, Places, PostResult } from '../places/places.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { NetNode } from '../net/node.js'
+import { SUBSCRIBABLE } from './event-bus.js'
 import { parseParams, v } from './validate.js'
 
 export interface DaemonStatus extends HomeStatus {
@@ -135,6 +141,10 @@ export function createService (d: ServiceDeps) {
     async dmSend (params: { petname: string, text: string }): Promise<PostResult & { place: string }> {
       const p = parseParams('dmSend', v.strictObject({ petname: Petname, text: Text }), params)
       return await d.places.dm(p.petname, p.text)
+    },
+    async subscribe (params?: { events?: string[] }): Promise<{ events: string[] }> {
+      const p = parseParams('subscribe', v.optional(v.strictObject({ events: v.optional(v.pipe(v.array(v.picklist(SUBSCRIBABLE)), v.maxLength(SUBSCRIBABLE.length))) }), {}), params)
+      return { events: [...new Set(p.events ?? SUBSCRIBABLE)] }
     },
     async dmFeed (params: { petname: string, since?: number, limit?: number }): Promise<FeedItem[]> {
       const p = parseParams('dmFeed', v.strictObject({ petname: Petname, ...FeedParams }), params)
