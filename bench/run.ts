@@ -11,10 +11,12 @@ import { benchCodecVsJson } from './codec-vs-json.js'
 import { benchDaemon } from './daemon.js'
 import { benchPlaces } from './places.js'
 import { formatTable, type BenchResult } from './report.js'
+import { benchRpc } from './rpc.js'
 
 const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean }) => Promise<BenchResult[]> }> = [
   { name: 'codec vs JSON', run: benchCodecVsJson },
   { name: 'daemon start and memory', run: benchDaemon },
+  { name: 'RPC: JSON-RPC and QWebChannel calls, event fan-out', run: benchRpc },
   { name: 'places: fan-out, delivery, pipeline, catch-up', run: benchPlaces }
 ]
 

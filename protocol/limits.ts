@@ -107,6 +107,21 @@ export const MAX_RPC_INFLIGHT_PER_CONNECTION = 32
  * falls further behind is disconnected (WebSocket code 1013) rather than holding the daemon's memory.
  */
 export const MAX_RPC_CLIENT_BUFFERED_BYTES = 4 * MAX_RPC_MESSAGE_BYTES
+/**
+ * RPC: events queued for one subscribed client (JSON-RPC `subscribe`, QWebChannel signals). One
+ * more empties the queue; the client then gets one `eventsLost {count}` and should refetch. Status
+ * updates are coalesced (latest value per field) and never counted here.
+ */
+export const MAX_RPC_EVENT_QUEUE = 1000
+/** RPC: queued events are written to a client only while it has fewer unread bytes than this. */
+export const RPC_EVENT_SEND_BUFFERED_BYTES = 64 * 1024
+/**
+ * RPC: bytes of an HTTP request's head (request line and headers) before it is authenticated; a
+ * bigger one is answered 431 and closed. Room for a browser's cookies for the host, not more.
+ */
+export const MAX_RPC_REQUEST_HEAD_BYTES = 8 * 1024
+/** QWebChannel: arguments of one invokeMethod (our methods take one params object or none). */
+export const MAX_WEBCHANNEL_ARGS = 1
 /** RPC client: how long a request waits for its answer by default. */
 export const RPC_REQUEST_TIMEOUT_MS = 30_000
 

@@ -11,7 +11,10 @@ import { Places } from '../places/places.js'
 import { Profiles } from '../places/profiles.js'
 import type { Ego } from '../identity/ego.js'
 import { createNetNode, type NetNode } from '../net/node.js'
-import { newToken } from '../rpc/auth.js'
+import { newToken, RPC_SUBPROTOCOL } from '../rpc/auth.js'
+import { EventBus } from '../rpc/event-bus.js'
+import { wireEvents } from '../rpc/events.js'
+import { WEBCHANNEL_SUBPROTOCOL } from '../rpc/webchannel.js'
 import { startRpcServer, type RpcServer } from '../rpc/server.js'
 import { createService } from '../rpc/service.js'
 import { parseHostPort, type DaemonConfig } from './config.js'
@@ -75,13 +78,21 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     const token = newToken()
     let rpc: RpcServer | undefined
     const service = createService({ home, net, contacts, places, profiles, rpcUrl: () => rpc?.url ?? '' })
+    const events = new EventBus()
+    cleanup.push(wireEvents({ home, net, contacts, places }, events))
     rpc = await startRpcServer({
-      host: rpcAddr.host, port: rpcAddr.port, token, service,
+      host: rpcAddr.host, port: rpcAddr.port, token, service, events,
       onInternalError: (e, method) => { o.warn(`internal error in ${method}: ${(e as Error)?.stack ?? String(e)}`) }
     })
     const server = rpc
     cleanup.push(async () => { await server.close() })
-    writeRpcFiles(o.home, token, { url: server.url, pid: process.pid, peerId: net.peerId, auth: ['bearer', 'subprotocol'] })
+    writeRpcFiles(o.home, token, {
+      url: server.url, pid: process.pid, peerId: net.peerId, auth: ['bearer', 'subprotocol'],
+      endpoints: {
+        jsonrpc: { url: server.url, subprotocol: RPC_SUBPROTOCOL, auth: ['bearer', 'subprotocol'] },
+        webchannel: { url: server.webchannelUrl, subprotocol: WEBCHANNEL_SUBPROTOCOL, auth: ['bearer', 'subprotocol'] }
+      }
+    })
     cleanup.push(() => { removeRpcFiles(o.home) })
     return { peerId: net.peerId, rpcUrl: server.url, addrs: () => net.addrs(), stop }
   } catch (e) {

@@ -15,7 +15,9 @@ export const RPC_FILE = 'rpc.json'
 export const TOKEN_FILE = 'token'
 export const LOCK_FILE = 'daemon.lock'
 
-export interface RpcInfo { url: string, pid: number, peerId: string, auth: string[] }
+export interface RpcEndpoint { url: string, subprotocol: string, auth: string[] }
+/** rpc.json: `url`/`auth` are the JSON-RPC endpoint (kept for older clients); `endpoints` names each one. */
+export interface RpcInfo { url: string, pid: number, peerId: string, auth: string[], endpoints?: { jsonrpc: RpcEndpoint, webchannel: RpcEndpoint } }
 
 function alive (pid: number): boolean {
   try {

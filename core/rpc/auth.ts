@@ -4,6 +4,8 @@
  * - `Authorization: Bearer TOKEN` (Node clients, the CLI);
  * - `Sec-WebSocket-Protocol: secushare.rpc.v1, secushare.token.TOKEN` (browsers and QML, which
  *   cannot set headers); the server then selects `secushare.rpc.v1` and never echoes the token.
+ *   The QWebChannel endpoint works the same with `secushare.webchannel.v1` in place of
+ *   `secushare.rpc.v1` (each endpoint has its own subprotocol).
  * No I/O here and no `ws`: the server applies these to the upgrade request.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -43,16 +45,17 @@ export function offeredProtocols (headers: IncomingHttpHeaders): string[] {
 /**
  * The token a request presents, or undefined. When an Authorization header is present it alone
  * counts (a malformed one presents no token); otherwise a `secushare.token.` subprotocol counts,
- * but only beside RPC_SUBPROTOCOL (the one the server will select). The URL is never looked at.
+ * but only beside the endpoint's own `subprotocol` (the one the server will select). The URL is
+ * never looked at.
  */
-export function presentedToken (headers: IncomingHttpHeaders): string | undefined {
+export function presentedToken (headers: IncomingHttpHeaders, subprotocol = RPC_SUBPROTOCOL): string | undefined {
   const auth = headers.authorization
   if (auth !== undefined) {
     const m = /^Bearer(?: +(\S*))?\s*$/i.exec(auth)
     return m?.[1] ?? undefined
   }
   const offered = offeredProtocols(headers)
-  if (!offered.includes(RPC_SUBPROTOCOL)) return undefined
+  if (!offered.includes(subprotocol)) return undefined
   const tokens = offered.filter((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))
   if (tokens.length !== 1) return undefined
   return tokens[0]?.slice(TOKEN_SUBPROTOCOL_PREFIX.length)

@@ -2,12 +2,18 @@
  * The daemon's JSON-RPC 2.0 server over WebSocket: the one place (with client.ts) where `ws` and
  * `typed-rpc` enter the project.
  *
- * Every check happens in the HTTP upgrade, before a WebSocket exists and before any method can run:
- * path `/rpc` (404), Host header (403, DNS-rebinding defence), Origin header (403, browsers),
- * repeated failed logins from the address (429), token (401, see auth.ts), connection cap (503).
- * After that each text message is one JSON-RPC request, dispatched by typed-rpc's handleRpc to the
- * service object; errors leave as JSON-RPC errors whose `data` is `{code, message, detail}` of a
- * SecushareError (see docs/architecture.md, "RPC").
+ * Two endpoints share the listener, the checks and the limits: `/rpc` (JSON-RPC 2.0, subprotocol
+ * `secushare.rpc.v1`) and `/webchannel` (the QWebChannel protocol, webchannel.ts, subprotocol
+ * `secushare.webchannel.v1`). Every check happens in the HTTP upgrade, before a WebSocket exists and
+ * before any method can run: request head size (431), path (404), Host header (403, DNS-rebinding
+ * defence), Origin header (403, browsers), repeated failed logins from the address (429), token
+ * (401, see auth.ts), connection cap (503). After that each JSON-RPC text message is one request,
+ * dispatched by typed-rpc's handleRpc to the service object; errors leave as JSON-RPC errors whose
+ * `data` is `{code, message, detail}` of a SecushareError (see docs/rpc.md).
+ *
+ * Events (event-bus.ts) reach JSON-RPC clients that called `subscribe` as notifications, and
+ * QWebChannel clients as signals and property updates, through a bounded per-client queue
+ * (event-queue.ts) that is written only while the client keeps up: the daemon never blocks on one.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -17,12 +23,21 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { isSecushareError, limitExceeded, SecushareError, type ErrorCode } from '../../protocol/errors.js'
 import {
   MAX_RPC_AUTH_TRACKED_ADDRESSES, MAX_RPC_CLIENT_BUFFERED_BYTES, MAX_RPC_CONNECTIONS, MAX_RPC_INFLIGHT_PER_CONNECTION,
-  MAX_RPC_MESSAGE_BYTES, MAX_RPC_PENDING_SOCKETS, RPC_AUTH_BLOCK_MS, RPC_AUTH_FAILURE_LIMIT, RPC_AUTH_FAILURE_WINDOW_MS,
-  RPC_UPGRADE_TIMEOUT_MS
+  MAX_RPC_MESSAGE_BYTES, MAX_RPC_PENDING_SOCKETS, MAX_RPC_REQUEST_HEAD_BYTES, RPC_AUTH_BLOCK_MS, RPC_AUTH_FAILURE_LIMIT,
+  RPC_AUTH_FAILURE_WINDOW_MS, RPC_EVENT_SEND_BUFFERED_BYTES, RPC_UPGRADE_TIMEOUT_MS
 } from '../../protocol/limits.js'
 import { offeredProtocols, presentedToken, RPC_SUBPROTOCOL, TOKEN_PATTERN, tokenMatches } from './auth.js'
+import { EventBus, type EventName, type NodeStatus } from './event-bus.js'
+import { EventQueue } from './event-queue.js'
+import { propertyUpdate, WEBCHANNEL_PATH, WEBCHANNEL_SUBPROTOCOL, WebChannelSession } from './webchannel.js'
 
 export const RPC_PATH = '/rpc'
+/** The method a JSON-RPC client calls to receive events; the service validates it (service.ts). */
+export const SUBSCRIBE_METHOD = 'subscribe'
+/** Methods only JSON-RPC publishes (a QWebChannel client connects to signals instead). */
+const JSONRPC_ONLY = new Set([SUBSCRIBE_METHOD])
+/** Subprotocol of each endpoint, by path. */
+const ENDPOINTS: ReadonlyMap<string, string> = new Map([[RPC_PATH, RPC_SUBPROTOCOL], [WEBCHANNEL_PATH, WEBCHANNEL_SUBPROTOCOL]])
 
 /** JSON-RPC error codes used by the server. */
 export const JSONRPC_PARSE_ERROR = -32700
@@ -57,11 +72,15 @@ export interface RpcServerOptions {
   allowedHosts?: string[]
   /** Called with every error that is not a SecushareError (a bug); default: one line on stderr. */
   onInternalError?: (err: unknown, method: string) => void
+  /** Events and status forwarded to clients (JSON-RPC after `subscribe`, QWebChannel). Default: none ever. */
+  events?: EventBus
 }
 
 export interface RpcServer {
   /** ws://HOST:PORT/rpc */
   readonly url: string
+  /** ws://HOST:PORT/webchannel */
+  readonly webchannelUrl: string
   readonly port: number
   /**
    * Sends the JSON-RPC notification `{jsonrpc, method, params}` to every connected (so
@@ -77,6 +96,15 @@ export interface RpcServer {
 
 interface Client {
   ws: WebSocket
+  /** Runs one text message (JSON-RPC request or QWebChannel frame). */
+  handle: (text: string) => Promise<void>
+  /** Events not yet written to the socket. */
+  events: EventQueue
+  /** JSON-RPC: what `subscribe` asked for (none before). */
+  subscribed: Set<string>
+  /** QWebChannel: the protocol state. */
+  session: WebChannelSession | undefined
+  pumpScheduled: boolean
   inflight: number
   /** Messages read while `inflight` was at the limit, in arrival order. */
   queue: string[]
@@ -177,6 +205,8 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
   if (opts.host === '') throw new SecushareError('INVALID_ARGUMENT', 'the RPC host is empty')
   const service = opts.service
   const methods = serviceMethods(service)
+  const channelMethods = [...methods].filter((m) => !JSONRPC_ONLY.has(m))
+  const bus = opts.events ?? new EventBus()
   const allowedOrigins = new Set(opts.allowedOrigins ?? [])
   const onInternalError = opts.onInternalError ?? defaultInternalError
   const limiter = new AuthLimiter()
@@ -192,13 +222,16 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     clientTracking: false,
     maxPayload: MAX_RPC_MESSAGE_BYTES,
     perMessageDeflate: false,
-    // Select our subprotocol when offered, never anything else (never the token).
-    handleProtocols: (protocols) => protocols.has(RPC_SUBPROTOCOL) ? RPC_SUBPROTOCOL : false
+    // Select the endpoint's subprotocol when offered, never anything else (never the token).
+    handleProtocols: (protocols, req) => {
+      const own = ENDPOINTS.get((req.url ?? '').split('?')[0] ?? '')
+      return own !== undefined && protocols.has(own) ? own : false
+    }
   })
 
-  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '').split('?')[0]
-    const status = path === RPC_PATH ? 426 : 404
+  const http = createServer({ maxHeaderSize: MAX_RPC_REQUEST_HEAD_BYTES }, (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').split('?')[0] ?? ''
+    const status = ENDPOINTS.has(path) ? 426 : 404
     res.writeHead(status, { Connection: 'close', 'Content-Type': 'text/plain' })
     res.end(status === 426 ? 'WebSocket upgrade required\n' : 'not found\n')
   })
@@ -228,7 +261,9 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => { /* a reset peer; 'close' follows */ })
     if (closing !== undefined) { refuse(socket, 503, 'the daemon is stopping'); return }
-    if ((req.url ?? '').split('?')[0] !== RPC_PATH) { refuse(socket, 404, 'not found'); return }
+    const path = (req.url ?? '').split('?')[0] ?? ''
+    const subprotocol = ENDPOINTS.get(path)
+    if (subprotocol === undefined) { refuse(socket, 404, 'not found'); return }
     const host = req.headers.host?.toLowerCase()
     if (host === undefined || !allowedHosts.has(host)) { refuse(socket, 403, 'Host not allowed'); return }
     const origin = req.headers.origin ?? req.headers['sec-websocket-origin']
@@ -243,22 +278,22 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
       refuse(socket, 429, 'too many failed authentications', { 'Retry-After': String(Math.ceil(blocked / 1000)) })
       return
     }
-    if (!tokenMatches(opts.token, presentedToken(req.headers))) {
+    if (!tokenMatches(opts.token, presentedToken(req.headers, subprotocol))) {
       stats.refusedAuth++
       limiter.fail(addr, now)
       refuse(socket, 401, 'token missing or wrong', { 'WWW-Authenticate': 'Bearer realm="secushare"' })
       return
     }
     if (clients.size >= MAX_RPC_CONNECTIONS) { refuse(socket, 503, 'too many RPC connections'); return }
-    if (offeredProtocols(req.headers).length > 0 && !offeredProtocols(req.headers).includes(RPC_SUBPROTOCOL)) {
-      refuse(socket, 400, `offer the ${RPC_SUBPROTOCOL} subprotocol or none`)
+    if (offeredProtocols(req.headers).length > 0 && !offeredProtocols(req.headers).includes(subprotocol)) {
+      refuse(socket, 400, `offer the ${subprotocol} subprotocol or none`)
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const timer = pending.get(socket)
       if (timer !== undefined) clearTimeout(timer)
       pending.delete(socket)
-      accept(ws)
+      accept(ws, path)
     })
   })
 
@@ -335,6 +370,9 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
         : { code: 'INTERNAL', message: `internal error in ${method}`, detail: {} },
       onError: (e) => { if (!isSecushareError(e) || e.code === 'INTERNAL') onInternalError(e, method) }
     })
+    if (method === SUBSCRIBE_METHOD && 'result' in res && isRecord(res.result) && Array.isArray(res.result.events)) {
+      c.subscribed = new Set(res.result.events.filter((e): e is string => typeof e === 'string'))
+    }
     if (!notification) reply(c, res, method)
   }
 
@@ -353,7 +391,8 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
       c.paused = true
       c.ws.pause()
     }
-    dispatch(c, text).catch((e: unknown) => { onInternalError(e, '-') }).finally(() => {
+    c.handle(text).catch((e: unknown) => { onInternalError(e, '-') }).finally(() => {
+      bus.refresh() // a call may change what the status shows (a feed read lowers unread)
       c.inflight--
       const next = c.queue.shift()
       if (next !== undefined) {
@@ -365,8 +404,24 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     })
   }
 
-  const accept = (ws: WebSocket): void => {
-    const c: Client = { ws, inflight: 0, queue: [], paused: false, dropping: false }
+  const accept = (ws: WebSocket, path: string): void => {
+    const c: Client = {
+      ws, handle: async (text) => { await dispatch(c, text) }, events: new EventQueue(), subscribed: new Set(), session: undefined,
+      pumpScheduled: false, inflight: 0, queue: [], paused: false, dropping: false
+    }
+    if (path === WEBCHANNEL_PATH) {
+      const session = new WebChannelSession({
+        methods: channelMethods,
+        call: async (method, args) => await (service as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args),
+        send: (msg) => { sendJson(c, msg, 'webchannel') },
+        status: () => bus.status,
+        onIdle: () => { pump(c) },
+        onResend: (changed) => { c.events.mergeStatus(changed); pump(c) },
+        onInternalError
+      })
+      c.session = session
+      c.handle = async (text) => { await session.handle(text) }
+    }
     clients.add(c)
     stats.connections = clients.size
     ws.on('error', () => { /* ws closes the connection itself (1009 too big, 1007 bad UTF-8, ...) */ })
@@ -383,8 +438,80 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     })
   }
 
+  /** Sends a message built by the server, or an INTERNAL note if it is not JSON. */
+  const sendJson = (c: Client, msg: Record<string, unknown>, method: string): void => {
+    let text: string
+    try {
+      text = JSON.stringify(msg)
+    } catch (e) {
+      onInternalError(e, method)
+      text = JSON.stringify({ ...msg, data: undefined, error: { code: 'INTERNAL', message: `internal error in ${method} (its result is not JSON)`, detail: {} } })
+    }
+    send(c, text)
+  }
+
+  /** Whether a client wants status updates now (QWebChannel: only when idle, as in Qt). */
+  const wantsStatus = (c: Client): boolean => c.session !== undefined ? c.session.idle : c.subscribed.has('statusChanged')
+
+  /**
+   * Writes queued events while the client keeps up (fewer than RPC_EVENT_SEND_BUFFERED_BYTES
+   * unread); the write callback of the last one resumes the pump once the socket drains.
+   */
+  const pump = (c: Client): void => {
+    if (c.pumpScheduled) return
+    c.pumpScheduled = true
+    setImmediate(() => {
+      c.pumpScheduled = false
+      while (c.ws.readyState === WebSocket.OPEN && !c.dropping && c.ws.bufferedAmount < RPC_EVENT_SEND_BUFFERED_BYTES) {
+        let text: string | undefined
+        const status = wantsStatus(c) ? c.events.takeStatus() : undefined
+        if (status !== undefined) {
+          if (c.session !== undefined) c.session.idle = false
+          text = JSON.stringify(c.session !== undefined ? propertyUpdate(status as Partial<NodeStatus>) : { jsonrpc: '2.0', method: 'statusChanged', params: status })
+        } else {
+          const next = c.events.shift()
+          if (next === undefined) return
+          if (next.kind === 'event') {
+            text = next.text
+          } else {
+            const lost = { count: next.count }
+            text = c.session !== undefined ? JSON.stringify(c.session.signal('eventsLost', lost) ?? null) : JSON.stringify({ jsonrpc: '2.0', method: 'eventsLost', params: lost })
+            if (text === 'null') continue
+          }
+        }
+        if (Buffer.byteLength(text) > MAX_RPC_MESSAGE_BYTES) continue // never sent; events are small
+        c.ws.send(text, () => { if (c.events.size > 0 || c.events.lostCount > 0) pump(c) })
+      }
+    })
+  }
+
+  const onEvent = (name: EventName, params: Record<string, unknown>): void => {
+    let jsonRpcText: string | undefined
+    for (const c of clients) {
+      if (c.session !== undefined) {
+        const msg = c.session.signal(name, params)
+        if (msg === undefined) continue
+        c.events.push(JSON.stringify(msg))
+      } else {
+        if (!c.subscribed.has(name)) continue
+        jsonRpcText ??= JSON.stringify({ jsonrpc: '2.0', method: name, params })
+        c.events.push(jsonRpcText)
+      }
+      pump(c)
+    }
+  }
+  const onStatus = (changed: Partial<NodeStatus>): void => {
+    for (const c of clients) {
+      if (c.session === undefined && !c.subscribed.has('statusChanged')) continue
+      c.events.mergeStatus(changed)
+      pump(c)
+    }
+  }
+  const unsubscribe = [bus.on(onEvent), bus.onStatus(onStatus)]
+
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
+      for (const u of unsubscribe) u()
       reject(new SecushareError('RPC_LISTEN_FAILED', `cannot listen for RPC on ${hostForUrl(opts.host)}:${opts.port}: ${e.code ?? e.message}`, { code: e.code ?? null }))
     }
     http.once('error', onError)
@@ -403,10 +530,12 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     ...(opts.allowedHosts ?? []).map((h) => h.toLowerCase())
   ])
   const url = `ws://${hostForUrl(opts.host)}:${port}${RPC_PATH}`
+  const webchannelUrl = `ws://${hostForUrl(opts.host)}:${port}${WEBCHANNEL_PATH}`
 
   const close = async (): Promise<void> => {
     if (closing !== undefined) return await closing
     closing = (async () => {
+      for (const u of unsubscribe) u()
       const listenerClosed = new Promise<void>((resolve) => { http.close(() => { resolve() }) })
       for (const socket of pending.keys()) socket.destroy()
       await Promise.all([...clients].map(async (c) => {
@@ -423,6 +552,7 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
 
   return {
     url,
+    webchannelUrl,
     port,
     stats,
     close,

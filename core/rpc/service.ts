@@ -1,5 +1,5 @@
 /**
- * The one service the daemon exposes (JSON-RPC 2.0 now; QWebChannel later). Method names are a
+ * The one service the daemon exposes over JSON-RPC 2.0 and QWebChannel (server.ts, webchannel.ts). Method names are a
  * contract for the CLI, UIs and scripts: extend, never rename. Every method takes one params
  * object (or none), validated here at the boundary, and returns JSON.
  *
@@ -30,6 +30,11 @@
  *   dmFeed({petname, since?, limit?})          FeedItem[]
  *   profileShow({petname?})                    Profile ({ego, petname, nick, description, avatar (base64), place}); mine without petname
  *   profileSet({nick?, description?, avatar?}) Profile: avatar is base64 (null removes it)
+ *   subscribe({events?})                       {events}: from now on this JSON-RPC connection gets
+ *                                              a notification {method: EVENT, params} per event
+ *                                              (event-bus.ts; default all, [] stops them), and
+ *                                              `eventsLost {count}` if it fell MAX_RPC_EVENT_QUEUE behind.
+ *                                              JSON-RPC only: QWebChannel clients connect to signals.
  * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
  */
 import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
@@ -39,6 +44,7 @@ import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES, type Profile, 
 import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS } from '../../protocol/limits.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { NetNode } from '../net/node.js'
+import { SUBSCRIBABLE } from './event-bus.js'
 import { parseParams, v } from './validate.js'
 
 export interface DaemonStatus extends HomeStatus {
@@ -179,6 +185,10 @@ export function createService (d: ServiceDeps) {
         avatar: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(Math.ceil(MAX_AVATAR_BYTES / 3) * 4), v.base64('avatar is base64'))))
       }), params)
       return await d.profiles.set({ nick: p.nick, description: p.description, avatar: p.avatar === undefined ? undefined : p.avatar === null ? null : Buffer.from(p.avatar, 'base64') })
+    },
+    async subscribe (params?: { events?: string[] }): Promise<{ events: string[] }> {
+      const p = parseParams('subscribe', v.optional(v.strictObject({ events: v.optional(v.pipe(v.array(v.picklist(SUBSCRIBABLE)), v.maxLength(SUBSCRIBABLE.length))) }), {}), params)
+      return { events: [...new Set(p.events ?? SUBSCRIBABLE)] }
     },
     async dmFeed (params: { petname: string, since?: number, limit?: number }): Promise<FeedItem[]> {
       const p = parseParams('dmFeed', v.strictObject({ petname: Petname, ...FeedParams }), params)
