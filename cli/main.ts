@@ -7,6 +7,7 @@ import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerId } from './commands/id.js'
 import { registerInit } from './commands/init.js'
+import { registerNames } from './commands/names.js'
 import { registerPlaces } from './commands/places.js'
 import { registerStatus } from './commands/status.js'
 import { Context, type GlobalOptions } from './context.js'
@@ -34,6 +35,7 @@ export function buildProgram (io: Io): { program: Command, json: () => boolean }
   registerDaemon(program, context)
   registerContacts(program, context)
   registerPlaces(program, context)
+  registerNames(program, context)
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
   for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
   return { program, json: () => json }

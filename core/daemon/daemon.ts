@@ -7,6 +7,7 @@
 import { SecushareError } from '../../protocol/errors.js'
 import { Contacts } from '../contacts/contacts.js'
 import { Home, type PassphraseSource } from '../home/home.js'
+import { Names } from '../names/names.js'
 import { Places } from '../places/places.js'
 import type { Ego } from '../identity/ego.js'
 import { createNetNode, type NetNode } from '../net/node.js'
@@ -60,6 +61,8 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     })
     await places.start()
     cleanup.push(() => { places.stop() })
+    const names = new Names({ sodium: home.sodium, store: home.store, net, egos, defaultEgo: home.defaultEgoId, contacts: contacts.book })
+    await names.start()
 
     for (const addr of o.config.peers) {
       const peerId = /\/p2p\/([^/]+)$/.exec(addr)?.[1]
@@ -69,7 +72,7 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
 
     const token = newToken()
     let rpc: RpcServer | undefined
-    const service = createService({ home, net, contacts, places, rpcUrl: () => rpc?.url ?? '' })
+    const service = createService({ home, net, contacts, places, names, rpcUrl: () => rpc?.url ?? '' })
     rpc = await startRpcServer({
       host: rpcAddr.host, port: rpcAddr.port, token, service,
       onInternalError: (e, method) => { o.warn(`internal error in ${method}: ${(e as Error)?.stack ?? String(e)}`) }

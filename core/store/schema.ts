@@ -17,16 +17,19 @@
  * - talkseen:    [place, author hex, talk id hex] → message id (a retried post is sequenced once)
  * - pending:     [place, talk id hex] → PendingPost (my posts the host has not acknowledged yet)
  * - invitations: place id (hex) → InvitationRecord (invitations I received)
+ * - zone:          [ego hex, label, record type] → StoredZoneRecord (names/zone.ts; my zones' own records)
+ * - introductions: introduction id (hex) → IntroductionRecord (names/introductions.ts; received, pending)
  *
  * Contract: SCHEMA_VERSION only grows. A change to the layout adds sub-databases or a migration
  * MIGRATIONS[n] that turns a schema n-1 store into schema n inside the opening transaction.
  */
 import type { WriteTx } from './lmdb.js'
 
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 export const SUB_DATABASES = [
   'meta', 'node', 'egos', 'contacts', 'petnames', 'invites',
-  'places', 'epochs', 'members', 'messages', 'pstate', 'heldstate', 'talkseen', 'pending', 'invitations'
+  'places', 'epochs', 'members', 'messages', 'pstate', 'heldstate', 'talkseen', 'pending', 'invitations',
+  'zone', 'introductions'
 ] as const
 export type SubDb = typeof SUB_DATABASES[number]
 export type Migration = (tx: WriteTx) => void
@@ -36,5 +39,7 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   /** 2: contacts, petnames and invites; they start empty, so there is nothing to convert. */
   2: () => {},
   /** 3: places and everything about them; new sub-databases, nothing to convert. */
-  3: () => {}
+  3: () => {},
+  /** 4: zones and introductions; new sub-databases, nothing to convert (contacts' PKEY records are derived from the contact book). */
+  4: () => {}
 }
