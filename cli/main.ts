@@ -7,6 +7,7 @@ import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerId } from './commands/id.js'
 import { registerInit } from './commands/init.js'
+import { registerNames } from './commands/names.js'
 import { registerPlaces } from './commands/places.js'
 import { registerProfile } from './commands/profile.js'
 import { registerStatus } from './commands/status.js'
@@ -36,6 +37,7 @@ export function buildProgram (io: Io): { program: Command, json: () => boolean }
   registerContacts(program, context)
   registerPlaces(program, context)
   registerProfile(program, context)
+  registerNames(program, context)
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
   for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
   return { program, json: () => json }

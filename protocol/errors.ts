@@ -76,6 +76,17 @@ export const ERROR_CODES = {
   HOST_UNREACHABLE: 'the place\'s host cannot be reached right now',
   // place messages (protocol/place-message.ts)
   PLACE_MESSAGE_INVALID: 'the bytes are not a well-formed, canonical place message (authored PSYC packet)',
+  // names, zones, introductions (core/names)
+  NAME_NOT_FOUND: 'the name has no record of the kind needed (no such label, or not published to you)',
+  NAME_LOOP: 'the name leads through the same zone twice',
+  ZONE_RECORD_INVALID: 'a zone record block is malformed, tampered with, or its signature does not verify',
+  ZONE_RECORD_EXPIRED: 'a zone record block or record has expired',
+  ZONE_WRONG_KEY: 'a zone record block is signed by another key than the zone asked for',
+  ZONE_UNREACHABLE: 'no node that serves this zone can be reached (not a contact, offline, or no route)',
+  NAMES_WIRE_INVALID: 'a zone or introduction request or answer from a peer is malformed',
+  INTRODUCTION_INVALID: 'an introduction is malformed or its signature does not verify',
+  INTRODUCTION_NOT_FOUND: 'no pending introduction with that id',
+  INTRODUCTION_PENDING: 'the other person has not accepted the introduction yet',
   // home directory and store
   HOME_EXISTS: 'the home is already initialised',
   HOME_NOT_INITIALISED: 'the home has no secushare node yet (run `secushare init`)',

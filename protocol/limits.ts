@@ -155,3 +155,26 @@ export const MAX_STATE_HELD = 256
  * MAX_FRAME_BYTES, a wire limit (peers reject bigger ones as invalid).
  */
 export const MAX_PUBSUB_TOPIC_BYTES = 256
+
+/**
+ * Names (protocol/zone-record.ts, docs/names.md). Labels of one dotted name (`carol.bob` has 2);
+ * resolution never takes more steps than this. Wire limit in the sense that forwarding routes
+ * are at most this long.
+ */
+export const MAX_NAME_DEPTH = 8
+/** Names: records under one label of a zone (one per type; five types exist). Wire limit. */
+export const MAX_ZONE_RECORDS = 8
+/** Names: bytes of one record's value. Wire limit. */
+export const MAX_ZONE_VALUE_BYTES = 512
+/** Names: addresses in a PLACE, PEER or RELAY record, and relays in a PLACE record. Wire limit. */
+export const MAX_ZONE_ADDRS = 8
+/** Names: one published block (a signed, encrypted record set). Wire limit. */
+export const MAX_ZONE_BLOCK_BYTES = 8192
+/** Names: one zone or introduction request or answer (a PSYC packet in one frame). Wire limit. */
+export const MAX_NAMES_WIRE_BYTES = 3 * MAX_ZONE_BLOCK_BYTES
+/** Names: one signed introduction. Wire limit. */
+export const MAX_INTRODUCTION_BYTES = 2048
+/** Names, local policy: introductions waiting for an answer; more are refused. */
+export const MAX_PENDING_INTRODUCTIONS = 256
+/** Names, local policy: resolved blocks kept in the resolver's cache (the oldest is dropped). */
+export const MAX_ZONE_CACHE_ENTRIES = 1024

@@ -27,7 +27,7 @@ export function registerContacts (program: Command, ctx: () => Context): void {
         'Give it only to the person you mean: they run `secushare contact add LINK --petname NAME`.\n')
     })
 
-  const contact = program.command('contact').description('your contacts: add, list, rename, remove')
+  const contact = program.command('contact').description('your contacts: add, list, rename, remove; introductions and common contacts')
 
   contact.command('add <link>')
     .description('accept an invite link: becomes a contact on both sides; needs the daemon')

@@ -7,6 +7,7 @@
 import { SecushareError } from '../../protocol/errors.js'
 import { Contacts } from '../contacts/contacts.js'
 import { Home, type PassphraseSource } from '../home/home.js'
+import { Names } from '../names/names.js'
 import { Places } from '../places/places.js'
 import { Profiles } from '../places/profiles.js'
 import type { Ego } from '../identity/ego.js'
@@ -65,6 +66,8 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     })
     await places.start()
     cleanup.push(() => { places.stop() })
+    const names = new Names({ sodium: home.sodium, store: home.store, net, egos, defaultEgo: home.defaultEgoId, contacts: contacts.book })
+    await names.start()
     const profiles = new Profiles({ store: home.store, net, contacts: contacts.book, self: egos.get(home.defaultEgoId)!, places })
     await profiles.start()
     cleanup.push(() => { profiles.stop() })
@@ -77,7 +80,7 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
 
     const token = newToken()
     let rpc: RpcServer | undefined
-    const service = createService({ home, net, contacts, places, profiles, rpcUrl: () => rpc?.url ?? '' })
+    const service = createService({ home, net, contacts, places, profiles, names, rpcUrl: () => rpc?.url ?? '' })
     const events = new EventBus()
     cleanup.push(wireEvents({ home, net, contacts, places }, events))
     rpc = await startRpcServer({

@@ -9,7 +9,7 @@
 import { SecushareError } from '../../protocol/errors.js'
 import { LABEL } from '../../protocol/labels.js'
 import { MAX_ENTRY_CLOCK_SKEW_MS, MAX_ENTRY_TEXT_BYTES, MAX_INVITE_ADDRS, MAX_PENDING_ENTRIES } from '../../protocol/limits.js'
-import { decodePlaceAddress, encodePlaceAddress } from '../../protocol/place-address.js'
+import { decodePlaceAddress, encodePlaceAddress, type PlaceAddress } from '../../protocol/place-address.js'
 import { entrySigningBytes } from '../../protocol/place-entry.js'
 import { wireBytes, wireNumber, type WireMessage, type WireValue } from '../../protocol/place-wire.js'
 import type { ContactBook } from '../contacts/book.js'
@@ -57,7 +57,11 @@ export class Entries {
 
   /** Asks the host named in `address` to let me in; I join when it admits me. */
   async request (address: string, text = ''): Promise<RequestResult> {
-    const a = decodePlaceAddress(address)
+    return await this.requestTo(decodePlaceAddress(address), text)
+  }
+
+  /** The same, for an address already decoded (or resolved from a name). */
+  async requestTo (a: PlaceAddress, text = ''): Promise<RequestResult> {
     const place = hex(a.place)
     if (Buffer.byteLength(text) > MAX_ENTRY_TEXT_BYTES) throw new SecushareError('INVALID_ARGUMENT', `the note has at most ${MAX_ENTRY_TEXT_BYTES} bytes`)
     const existing = this.c.db.get<PlaceRecord>('places', place)

@@ -15,7 +15,9 @@
  *   placeRemove({place, petname})              {place, petname, generation}
  *   placeClose({place})                        PlaceInfo
  *   placeInvitations()                         [{place, name, hostEgo, from, history, dm, received}]
- *   placeJoin({place})  placeLeave({place})    PlaceInfo
+ *   placeJoin({place})  placeLeave({place})    PlaceInfo; placeJoin with a dotted name that is no
+ *                                              invitation (garden.carol.bob) resolves it and asks the
+ *                                              host for entry: {place, requested: true, status}
  *   placeAddress({place})                      {place, address}: `secushare:place/…` for entry requests
  *   placeRequest({address, text?})             {place, requested: true, status}: ask the host to let me in
  *   placeRequests({place})                     [{place, ego, fingerprint, petname, text, received}] (host)
@@ -35,6 +37,15 @@
  *                                              (event-bus.ts; default all, [] stops them), and
  *                                              `eventsLost {count}` if it fell MAX_RPC_EVENT_QUEUE behind.
  *                                              JSON-RPC only: QWebChannel clients connect to signals.
+ *   resolve({name})                            {type: 'PKEY', ego, zone, cached} | {type: 'PLACE', place, hostPeer, addrs, relays, zone, cached} | NICK / PEER / RELAY
+ *   zoneList()                                 [{label, type, value, private, expires, source}]
+ *   zoneSet({label, type, value, private?, expiresInSeconds?, peer?, addrs?})   the record as in zoneList
+ *   zoneDelete({label, type?})                 the deleted records
+ *   contactIntroduce({petname1, petname2})     {id, delivered}
+ *   contactIntroductions({vouches?})           [{id, from, introducer, ego, fingerprint, nick, peerId, received, accepted, peerAccepted, vouches?}]
+ *   contactIntroductionAccept({id, petname?})  {status: 'contact', petname, ego} | {status: 'waiting', ego}
+ *   contactIntroductionIgnore({id})            {id}
+ *   contactVouches({ego, nick?})               {ego, vouchers, count, conflicts: [{petname, label, ego}]}
  * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
  */
 import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
@@ -43,8 +54,13 @@ import type { EntryInfo, RequestResult } from '../places/entries.js'
 import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES, type Profile, type Profiles } from '../places/profiles.js'
 import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS } from '../../protocol/limits.js'
 import type { Home, HomeStatus } from '../home/home.js'
+import type { IntroductionInfo, Names, ZoneEntryInfo } from '../names/names.js'
+import type { AcceptResult } from '../names/introductions.js'
+import type { Resolved } from '../names/resolver.js'
+import type { Vouches } from '../names/vouch.js'
 import type { NetNode } from '../net/node.js'
 import { SUBSCRIBABLE } from './event-bus.js'
+import { isSecushareError } from '../../protocol/errors.js'
 import { parseParams, v } from './validate.js'
 
 export interface DaemonStatus extends HomeStatus {
@@ -58,7 +74,7 @@ export interface DaemonStatus extends HomeStatus {
 const Petname = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const NoParams = v.optional(v.strictObject({}))
 
-export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, rpcUrl: () => string }
+export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, names: Names, rpcUrl: () => string }
 
 const PlaceRef = v.pipe(v.string(), v.minLength(1), v.maxLength(128))
 /** Someone who asked to enter: their ego (64 hex digits, or a unique prefix of 8 or more) or a contact's petname. */
@@ -66,6 +82,10 @@ const Who = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const History = v.picklist(['none', 'recent', 'all'])
 const MessageId = v.pipe(v.number(), v.integer(), v.minValue(1))
 const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024))
+const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(8 * 65))
+const RecordTypeP = v.picklist(['PKEY', 'PLACE', 'NICK', 'RELAY', 'PEER'])
+const Hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'an ego id is 64 lowercase hex digits'))
+const IntroId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'an introduction id is 32 lowercase hex digits'))
 const FeedParams = { since: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))) }
 
 export function createService (d: ServiceDeps) {
@@ -122,9 +142,16 @@ export function createService (d: ServiceDeps) {
       parseParams('placeInvitations', NoParams, params)
       return d.places.invitations().map(({ v: _v, hostAddrs: _a, ...rest }) => rest)
     },
-    async placeJoin (params: { place: string }): Promise<PlaceInfo> {
+    async placeJoin (params: { place: string }): Promise<PlaceInfo | RequestResult> {
       const p = parseParams('placeJoin', v.strictObject({ place: PlaceRef }), params)
-      return await d.places.join(p.place)
+      try {
+        return await d.places.join(p.place)
+      } catch (e) {
+        // not an invitation: a dotted name (garden.carol.bob) resolves to a place to ask entry to
+        if (!isSecushareError(e, 'PLACE_NOT_FOUND') || !p.place.includes('.')) throw e
+        const a = await d.names.resolvePlace(p.place)
+        return await d.places.entries.requestTo({ place: Buffer.from(a.place, 'hex'), hostEgo: Buffer.from(a.hostEgo, 'hex'), hostPeer: a.hostPeer, addrs: a.addrs })
+      }
     },
     async placeAddress (params: { place: string }): Promise<{ place: string, address: string }> {
       const p = parseParams('placeAddress', v.strictObject({ place: PlaceRef }), params)
@@ -193,6 +220,46 @@ export function createService (d: ServiceDeps) {
     async dmFeed (params: { petname: string, since?: number, limit?: number }): Promise<FeedItem[]> {
       const p = parseParams('dmFeed', v.strictObject({ petname: Petname, ...FeedParams }), params)
       return await d.places.dmFeed(p.petname, p)
+    },
+    async resolve (params: { name: string }): Promise<Resolved> {
+      const p = parseParams('resolve', v.strictObject({ name: Name }), params)
+      return await d.names.resolve(p.name)
+    },
+    async zoneList (params?: Record<string, never>): Promise<ZoneEntryInfo[]> {
+      parseParams('zoneList', NoParams, params)
+      return d.names.zoneList()
+    },
+    async zoneSet (params: { label: string, type: 'PKEY' | 'PLACE' | 'NICK' | 'RELAY' | 'PEER', value: string, private?: boolean, expiresInSeconds?: number, peer?: string, addrs?: string[] }): Promise<ZoneEntryInfo> {
+      const p = parseParams('zoneSet', v.strictObject({
+        label: Petname, type: RecordTypeP, value: v.pipe(v.string(), v.minLength(1), v.maxLength(256)), private: v.optional(v.boolean()),
+        expiresInSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10 * 365 * 24 * 3600))),
+        peer: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))), addrs: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(255))), v.maxLength(8)))
+      }), params)
+      return await d.names.zoneSet(p.label, p.type, p.value, p)
+    },
+    async zoneDelete (params: { label: string, type?: 'PKEY' | 'PLACE' | 'NICK' | 'RELAY' | 'PEER' }): Promise<ZoneEntryInfo[]> {
+      const p = parseParams('zoneDelete', v.strictObject({ label: Petname, type: v.optional(RecordTypeP) }), params)
+      return await d.names.zoneDelete(p.label, p.type)
+    },
+    async contactIntroduce (params: { petname1: string, petname2: string }): Promise<{ id: string, delivered: string[] }> {
+      const p = parseParams('contactIntroduce', v.strictObject({ petname1: Petname, petname2: Petname }), params)
+      return await d.names.introduce(p.petname1, p.petname2)
+    },
+    async contactIntroductions (params?: { vouches?: boolean }): Promise<IntroductionInfo[]> {
+      const p = parseParams('contactIntroductions', v.optional(v.strictObject({ vouches: v.optional(v.boolean()) }), {}), params)
+      return await d.names.introductionList(p)
+    },
+    async contactIntroductionAccept (params: { id: string, petname?: string }): Promise<AcceptResult> {
+      const p = parseParams('contactIntroductionAccept', v.strictObject({ id: IntroId, petname: v.optional(Petname) }), params)
+      return await d.names.introductionAccept(p.id, p.petname)
+    },
+    async contactIntroductionIgnore (params: { id: string }): Promise<{ id: string }> {
+      const p = parseParams('contactIntroductionIgnore', v.strictObject({ id: IntroId }), params)
+      return await d.names.introductionIgnore(p.id)
+    },
+    async contactVouches (params: { ego: string, nick?: string }): Promise<Vouches> {
+      const p = parseParams('contactVouches', v.strictObject({ ego: Hex64, nick: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))) }), params)
+      return await d.names.vouches(p.ego, p.nick)
     }
   }
 }

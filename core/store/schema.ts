@@ -19,17 +19,19 @@
  * - invitations: place id (hex) → InvitationRecord (invitations I received)
  * - entries:     [place, ego hex] → EntryRecord (host: requests to enter a place I host)
  * - requests:    place id (hex) → RequestRecord (my requests to enter others' places)
+ * - zone:          [ego hex, label, record type] → StoredZoneRecord (names/zone.ts; my zones' own records)
+ * - introductions: introduction id (hex) → IntroductionRecord (names/introductions.ts; received, pending)
  *
  * Contract: SCHEMA_VERSION only grows. A change to the layout adds sub-databases or a migration
  * MIGRATIONS[n] that turns a schema n-1 store into schema n inside the opening transaction.
  */
 import type { WriteTx } from './lmdb.js'
 
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 export const SUB_DATABASES = [
   'meta', 'node', 'egos', 'contacts', 'petnames', 'invites',
   'places', 'epochs', 'members', 'messages', 'pstate', 'heldstate', 'talkseen', 'pending', 'invitations',
-  'entries', 'requests'
+  'entries', 'requests', 'zone', 'introductions'
 ] as const
 export type SubDb = typeof SUB_DATABASES[number]
 export type Migration = (tx: WriteTx) => void
@@ -40,6 +42,8 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   2: () => {},
   /** 3: places and everything about them; new sub-databases, nothing to convert. */
   3: () => {},
-  /** 4: entry requests (both sides); new sub-databases, nothing to convert. */
-  4: () => {}
+  /** 4: zones and introductions; new sub-databases, nothing to convert (contacts' PKEY records are derived from the contact book). */
+  4: () => {},
+  /** 5: entry requests (both sides); new sub-databases, nothing to convert. */
+  5: () => {}
 }
