@@ -295,12 +295,13 @@ async function catchup (cluster: Cluster, k: number): Promise<CatchupResult> {
   return { postsPerS: missed / elapsed, cryptoPerS: median(rates), missed }
 }
 
-export async function benchPlaces (opts: { quick?: boolean } = {}): Promise<BenchResult[]> {
+export async function benchPlaces (opts: { quick?: boolean, only?: string } = {}): Promise<BenchResult[]> {
   const quick = opts.quick === true
   const started = performance.now()
   const results: BenchResult[] = []
   // each part reports what it measured; one that fails is logged and left out of the table
   const part = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    if (opts.only !== undefined && !'places'.includes(opts.only) && !name.includes(opts.only)) return
     try { await fn() } catch (e) { log(`${name} failed, left out: ${(e as Error)?.stack ?? String(e)}`) }
   }
 
@@ -326,7 +327,7 @@ export async function benchPlaces (opts: { quick?: boolean } = {}): Promise<Benc
     })
   }
 
-  results.push({ key: 'fanout_origin_ratio_n100', value: null, unit: '× envelope', reference: 99, referenceUnit: '× (star: N−1)', reason: 'needs nodes in separate processes: in one process on 2 cores most of the host\'s upload at N = 100 is IWANT answers to members that had not processed the mesh copy yet (bench/README.md)' })
+  if (opts.only === undefined || 'places fan-out'.includes(opts.only)) results.push({ key: 'fanout_origin_ratio_n100', value: null, unit: '× envelope', reference: 99, referenceUnit: '× (star: N−1)', reason: 'needs nodes in separate processes: in one process on 2 cores most of the host\'s upload at N = 100 is IWANT answers to members that had not processed the mesh copy yet (bench/README.md)' })
 
   const cluster = await createCluster(4, { heartbeatMs: SMALL_HEARTBEAT_MS, prefix: 'p' })
   try {

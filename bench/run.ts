@@ -13,7 +13,7 @@ import { benchPlaces } from './places.js'
 import { formatTable, type BenchResult } from './report.js'
 import { benchRpc } from './rpc.js'
 
-const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean }) => Promise<BenchResult[]> }> = [
+const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean, only?: string }) => Promise<BenchResult[]> }> = [
   { name: 'codec vs JSON', run: benchCodecVsJson },
   { name: 'daemon start and memory', run: benchDaemon },
   { name: 'RPC: JSON-RPC and QWebChannel calls, event fan-out', run: benchRpc },
@@ -21,14 +21,18 @@ const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean }) => Promise<
 ]
 
 const quick = process.argv.includes('--quick')
+// `--only WORD`: just the benchmarks (and places parts: fan-out, pipeline, catch-up) named with WORD
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined
 const results: BenchResult[] = []
 for (const b of BENCHMARKS) {
+  if (only !== undefined && !b.name.includes(only)) continue
   process.stderr.write(`bench: ${b.name}${quick ? ' (quick)' : ''}\n`)
-  results.push(...await b.run({ quick }))
+  results.push(...await b.run({ quick, only }))
 }
 
 process.stdout.write(formatTable(results))
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json')
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, results }, null, 2) + '\n')
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, only: only ?? null, results }, null, 2) + '\n')
 console.log(`\nwrote ${out}`)

@@ -33,6 +33,8 @@ export const PENDING_RETRY_MS = 2_000
 export const PERIODIC_CATCHUP_MS = 60_000
 /** A member asks the host for newer keys at most this often per place. */
 export const KEY_REQUEST_INTERVAL_MS = 2_000
+/** A gap in a place's ids is left this long to close by gossip before a replay is asked for. */
+export const GAP_WAIT_MS = 500
 /** Envelopes per replay answer. */
 export const MAX_REPLAY_BATCH = 1000
 /** Default interval between key generations of a hosted place (the daemon's `placeKeyRotation`). */
@@ -235,7 +237,7 @@ export class Places {
     const methods = new Set(fresh.map((a) => a.message.method))
     if (methods.has('_notice_place_key') || methods.has('_notice_place_leave')) void this.refreshKeys(placeId).catch(() => {})
     if (methods.has('_notice_place_enter')) this.meetMembers(updated)
-    if (updated.contiguous < updated.head) void this.catchUp(placeId).catch(() => {})
+    if (updated.contiguous < updated.head) this.catchUpSoon(placeId, updated.contiguous + 1)
     return fresh.length
   }
 
@@ -548,7 +550,7 @@ export class Places {
     const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_talk', { _place: Buffer.from(p.id, 'hex'), _packet: pending.message })
     const id = wireNumber(answer, '_id')
     await this.db.write((tx) => { tx.remove('pending', [p.id, talk]) })
-    void this.catchUp(p.id).catch(() => {})
+    this.catchUpSoon(p.id, id) // the post comes back by gossip; if it does not, by replay
     return id
   }
 
@@ -572,8 +574,49 @@ export class Places {
     }
   }
 
-  /** Asks the host (or any connected member) for what I miss, and stores it. */
+  /**
+   * Catches up unless message `id` arrives within GAP_WAIT_MS: messages sequenced at the same
+   * time may arrive out of order, and a gap usually closes by itself a moment later.
+   */
+  private catchUpSoon (placeId: string, id: number): void {
+    const t = setTimeout(() => {
+      if (this.stopped || this.db.get('messages', [placeId, id]) !== undefined) return
+      void this.catchUp(placeId).catch(() => {})
+    }, GAP_WAIT_MS)
+    t.unref()
+  }
+
+  private readonly catchingUp = new Map<string, { run: Promise<number>, again: boolean }>()
+
+  /**
+   * Asks the host (or any connected member) for what I miss, and stores it. One catch-up per place
+   * at a time: asked again while one runs, it runs once more after it (what the first one asked
+   * for may be older than what made the second ask).
+   */
   async catchUp (placeId: string): Promise<number> {
+    const running = this.catchingUp.get(placeId)
+    if (running !== undefined) {
+      running.again = true
+      return await running.run
+    }
+    const entry = { run: Promise.resolve(0), again: false }
+    entry.run = (async () => {
+      let added = 0
+      try {
+        do {
+          entry.again = false
+          added += await this.catchUpOnce(placeId)
+        } while (entry.again && !this.stopped)
+      } finally {
+        this.catchingUp.delete(placeId)
+      }
+      return added
+    })()
+    this.catchingUp.set(placeId, entry)
+    return await entry.run
+  }
+
+  private async catchUpOnce (placeId: string): Promise<number> {
     const p = this.find(placeId)
     if (p.role === 'host' || p.left) return 0
     const sources = [p.hostPeer, ...this.members(p.id)
