@@ -479,7 +479,8 @@ class Libp2pNode implements NetNode {
     const id = parsePeerId(peerId)
     if (id.equals(this.p2p.peerId)) throw new SecushareError('INVALID_ARGUMENT', 'cannot dial this node itself')
     const multiaddrs = addrs.map((a) => parseAddr(a, id.toString()))
-    if (multiaddrs.length > 0) await this.p2p.peerStore.merge(id, { multiaddrs })
+    // connected: libp2p reuses the connection; merging into the peer store costs more than the stream
+    if (multiaddrs.length > 0 && this.p2p.getConnections(id).length === 0) await this.p2p.peerStore.merge(id, { multiaddrs })
     return id
   }
 }

@@ -549,7 +549,8 @@ export class Places {
     if (pending === undefined) throw new SecushareError('NOT_FOUND', 'no such pending post')
     const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_talk', { _place: Buffer.from(p.id, 'hex'), _packet: pending.message })
     const id = wireNumber(answer, '_id')
-    await this.db.write((tx) => { tx.remove('pending', [p.id, talk]) })
+    // not awaited: should the removal be lost, the retry is answered with the same id (talk id)
+    void this.db.write((tx) => { tx.remove('pending', [p.id, talk]) }).catch(() => {})
     this.catchUpSoon(p.id, id) // the post comes back by gossip; if it does not, by replay
     return id
   }

@@ -146,7 +146,7 @@ export class Store {
     const done: Array<{ w: QueuedWrite, ok: boolean, value: unknown, events: StoreEvent[] }> = []
     try {
       if (this.closed) throw new SecushareError('STORE_CLOSED', `the store at ${this.path} is closed`)
-      this.root.transactionSync(() => {
+      await this.root.transaction(() => {
         for (const w of batch) {
           const overlay = new Map<string, { db: SubDb, key: Key, value: unknown }>()
           const events: StoreEvent[] = []
