@@ -122,9 +122,10 @@ export class Store {
    *
    * Group commit: the writes requested in the same turn of the event loop run one after another in
    * one LMDB transaction with one sync to disk, each on an overlay that is applied only when its
-   * `fn` returns, so a throwing `fn` leaves no trace and does not disturb the others. A sync costs
-   * ~1.5 ms here, and it blocks the event loop; a node taking in many messages at once pays it
-   * once per batch instead of once per message.
+   * `fn` returns, so a throwing `fn` leaves no trace and does not disturb the others. The batch is
+   * an asynchronous LMDB transaction: its callback runs here, the commit and the sync to disk on
+   * lmdb-js's write thread, so the event loop never waits for the disk, and a node taking in many
+   * messages at once pays the sync once per batch instead of once per message.
    */
   async write<T> (fn: (tx: WriteTx) => T): Promise<T> {
     this.assertOpen()
