@@ -1,6 +1,7 @@
 /**
  * Daemon costs: cold start (process spawn to the readiness line, i.e. RPC-ready) and idle RSS,
- * for a new node and for one with 1,000 stored contacts. Reference, measured in the same run: a
+ * for a new node, for one with 1,000 stored contacts, and for one that also hosts 1,000 places
+ * holding 100,000 posts (quick: 100 places, 10,000 posts). Reference, measured in the same run: a
  * bare `node` process doing nothing (start to first output, and its RSS).
  */
 import { spawn } from 'node:child_process'
@@ -12,6 +13,7 @@ import { ContactBook } from '../core/contacts/book.js'
 import { Home, initHome } from '../core/home/home.js'
 import { generatePeerKey, peerIdOf } from '../core/net/peer-key.js'
 import type { BenchResult } from './report.js'
+import { storePlaces } from './stored-places.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'secushare.js')
 
@@ -73,7 +75,17 @@ export async function benchDaemon (opts: { quick?: boolean } = {}): Promise<Benc
     })
     await h.close()
     const full = await series(daemonArgs)
+
+    // then 100,000 posts in 1,000 places (quick: 10,000 in 100), all hosted here
+    const [nPlaces, perPlace] = opts.quick === true ? [100, 100] : [1000, 100]
+    const h2 = await Home.open(home)
+    await storePlaces(h2, nPlaces, perPlace)
+    await h2.close()
+    const stored = await series(daemonArgs)
+    const tag = opts.quick === true ? '10k' : '100k'
     return [
+      { key: 'cold_start_ms_100k', value: stored.ms, unit: `ms (${tag} posts in ${nPlaces} places, and the 1k contacts)`, reference: full.ms, referenceUnit: 'ms (1k contacts, no posts)' },
+      { key: 'rss_mb_100k', value: stored.rss, unit: `MiB (${tag} posts in ${nPlaces} places)`, reference: full.rss, referenceUnit: 'MiB (no posts)' },
       { key: 'cold_start_ms', value: empty.ms, unit: 'ms', reference: ref.ms, referenceUnit: 'ms (bare node)' },
       { key: 'idle_rss_mb', value: empty.rss, unit: 'MiB', reference: ref.rss, referenceUnit: 'MiB (bare node)' },
       { key: 'cold_start_ms_1k_contacts', value: full.ms, unit: 'ms', reference: empty.ms, referenceUnit: 'ms (no contacts)' },

@@ -33,7 +33,7 @@ export class Redialer {
       if (delay >= pending.delay) return
       clearTimeout(pending.timer)
     }
-    const timer = setTimeout(() => { void this.attempt(peerId, Math.max(delay, REDIAL_MIN_MS)) }, delay)
+    const timer = setTimeout(() => { void this.attempt(peerId, Math.max(delay, REDIAL_MIN_MS)).catch(() => {}) }, delay)
     timer.unref()
     this.timers.set(peerId, { timer, delay })
   }
@@ -50,15 +50,16 @@ export class Redialer {
 
   private async attempt (peerId: string, delay: number): Promise<void> {
     this.timers.delete(peerId)
+    if (this.stopped) return // before touching the store, which closes after this stops
     const contact: ContactRecord | undefined = this.book.byPeer(peerId)
-    if (this.stopped || contact === undefined || this.net.isConnected(peerId)) return
+    if (contact === undefined || this.net.isConnected(peerId)) return
     try {
       await this.net.dial(peerId, [...new Set([...contact.addrs, ...this.net.knownAddrs(peerId)])])
     } catch {
       if (this.stopped) return
       const next = Math.min(delay * 2, REDIAL_MAX_MS)
       const jittered = Math.round(next * (0.8 + Math.random() * 0.4))
-      const timer = setTimeout(() => { void this.attempt(peerId, next) }, jittered)
+      const timer = setTimeout(() => { void this.attempt(peerId, next).catch(() => {}) }, jittered)
       timer.unref()
       this.timers.set(peerId, { timer, delay: next })
     }
