@@ -181,16 +181,17 @@ export const MAX_ZONE_CACHE_ENTRIES = 1024
 
 /**
  * Relays (core/relay/, docs/relays.md). A relay blob is a sealed, padded box; its length is one of
- * these sizes, one per padding bucket: the bucket plus RELAY_BLOB_EXTRA_BYTES, room for one whole
- * envelope of that bucket (MAX_ENVELOPE_BYTES − MAX_PADDED_BYTES = 154 bytes of header and tag),
- * the place id and kind (33), the blob's nonce and tag (40) and the padding marker. Every blob a
- * relay stores has one of these lengths, so its size says no more than the envelope's bucket.
- * Wire limit.
+ * RELAY_BLOB_SIZES, so its size says no more than the bucket of what it holds. The smaller sizes
+ * are a padding bucket plus RELAY_BLOB_EXTRA_BYTES: room for one whole envelope of that bucket
+ * (MAX_ENVELOPE_BYTES − MAX_PADDED_BYTES = 154 bytes of header and tag), the kind and place id
+ * (33), the blob's nonce and tag (40) and the padding marker. The largest is
+ * MAX_RELAY_BLOB_BYTES: a deposit is one PSYC packet (MAX_PACKET_BYTES), so envelopes of the
+ * largest bucket do not fit a blob (nor a place replay frame) and are not relayed. Wire limit.
  */
 export const RELAY_BLOB_EXTRA_BYTES = 256
-export const RELAY_BLOB_SIZES = PAD_BUCKETS.map((b) => b + RELAY_BLOB_EXTRA_BYTES) as readonly number[]
-/** Relays: the largest blob (the largest bucket plus RELAY_BLOB_EXTRA_BYTES). Wire limit. */
-export const MAX_RELAY_BLOB_BYTES = MAX_PADDED_BYTES + RELAY_BLOB_EXTRA_BYTES
+/** Relays: the largest blob: a deposit of it, with its tag and time to live, is one packet. Wire limit. */
+export const MAX_RELAY_BLOB_BYTES = MAX_PACKET_BYTES - 255
+export const RELAY_BLOB_SIZES = [...PAD_BUCKETS.slice(0, -1).map((b) => b + RELAY_BLOB_EXTRA_BYTES), MAX_RELAY_BLOB_BYTES] as readonly number[]
 /** Relays: bytes of a deposit tag (a keyed BLAKE2b of the pair secret and the time slot). Wire limit. */
 export const RELAY_TAG_BYTES = 16
 /** Relays: length of one time slot; tags of the same pair differ from slot to slot. */

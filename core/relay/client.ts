@@ -108,8 +108,13 @@ export class Relays {
     return this.info(rec)
   }
 
-  list (): { relays: RelayInfo[], serving: RelayServerStats | null } {
-    return { relays: this.used().map((r) => this.info(r)).sort((a, b) => a.petname.localeCompare(b.petname)), serving: this.d.server?.stats() ?? null }
+  list (): { relays: RelayInfo[], serving: RelayServerStats | null, contacts: Array<{ petname: string, relays: string[], received: number }> } {
+    const name = (peer: string): string => peer === this.d.net.peerId ? 'me' : this.d.contacts.byPeer(peer)?.petname ?? peer
+    const contacts = [...this.db.entries<RelayListRecord>('relay_lists')].flatMap((e) => {
+      const c = this.d.contacts.byEgo(String(e.key))
+      return c === undefined ? [] : [{ petname: c.petname, relays: e.value.relays.map((r) => name(r.peer)), received: e.value.received }]
+    })
+    return { relays: this.used().map((r) => this.info(r)).sort((a, b) => a.petname.localeCompare(b.petname)), serving: this.d.server?.stats() ?? null, contacts }
   }
 
   private info (r: RelayUseRecord): RelayInfo {

@@ -47,7 +47,8 @@
  *   contactIntroductionIgnore({id})            {id}
  *   contactVouches({ego, nick?})               {ego, vouchers, count, conflicts: [{petname, label, ego}]}
  *   relayUse({petname})                        RelayInfo ({petname, ego, peerId, state, lastContact, storedBytes, fetched})
- *   relayList()                                {relays: RelayInfo[], serving: {blobs, bytes, quotaBytes, depositors, refused, expired}}
+ *   relayList()                                {relays: RelayInfo[], serving: {blobs, bytes, quotaBytes, depositors, refused, expired},
+ *                                              contacts: [{petname, relays, received}] (the relays my contacts told me they use)}
  *   relayDrop({petname})                       RelayInfo (the relay as it was)
  *   relayFetch()                               {added}: fetch from my relays now
  * feed and dmFeed items of my own posts carry `delivery`: {state: 'local'} | {state: 'relayed', relays} | {state: 'delivered'}.
@@ -109,7 +110,7 @@ export function createService (d: ServiceDeps) {
       const p = parseParams('relayUse', v.strictObject({ petname: Petname }), params)
       return await d.relays.use(p.petname)
     },
-    async relayList (params?: Record<string, never>): Promise<{ relays: RelayInfo[], serving: RelayServerStats | null }> {
+    async relayList (params?: Record<string, never>): Promise<{ relays: RelayInfo[], serving: RelayServerStats | null, contacts: Array<{ petname: string, relays: string[], received: number }> }> {
       parseParams('relayList', NoParams, params)
       return d.relays.list()
     },
