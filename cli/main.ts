@@ -10,6 +10,7 @@ import { registerInit } from './commands/init.js'
 import { registerNames } from './commands/names.js'
 import { registerPlaces } from './commands/places.js'
 import { registerProfile } from './commands/profile.js'
+import { registerRelay } from './commands/relay.js'
 import { registerStatus } from './commands/status.js'
 import { Context, type GlobalOptions } from './context.js'
 import { EXIT_OK, EXIT_USAGE, printError, processIo, type Io } from './output.js'
@@ -38,6 +39,7 @@ export function buildProgram (io: Io): { program: Command, json: () => boolean }
   registerPlaces(program, context)
   registerProfile(program, context)
   registerNames(program, context)
+  registerRelay(program, context)
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
   for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
   return { program, json: () => json }

@@ -87,6 +87,13 @@ export const ERROR_CODES = {
   INTRODUCTION_INVALID: 'an introduction is malformed or its signature does not verify',
   INTRODUCTION_NOT_FOUND: 'no pending introduction with that id',
   INTRODUCTION_PENDING: 'the other person has not accepted the introduction yet',
+  // relays (core/relay, docs/relays.md)
+  RELAY_WIRE_INVALID: 'a relay request or answer from a peer is malformed',
+  RELAY_REFUSED: 'the node keeps blobs only for its contacts, or does not relay at all',
+  RELAY_QUOTA_EXCEEDED: 'the relay is full: its total quota, or this depositor\'s share of it, would be exceeded',
+  RELAY_BLOB_INVALID: 'a relay blob is not one of the blob sizes (RELAY_BLOB_SIZES), or it does not open',
+  RELAY_BUSY: 'too many deposits from this peer in a short time; try again later',
+  RELAY_NOT_FOUND: 'the relay holds no blob under that tag and key (never deposited, fetched and acknowledged, or expired)',
   // home directory and store
   HOME_EXISTS: 'the home is already initialised',
   HOME_NOT_INITIALISED: 'the home has no secushare node yet (run `secushare init`)',

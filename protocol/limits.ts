@@ -178,3 +178,54 @@ export const MAX_INTRODUCTION_BYTES = 2048
 export const MAX_PENDING_INTRODUCTIONS = 256
 /** Names, local policy: resolved blocks kept in the resolver's cache (the oldest is dropped). */
 export const MAX_ZONE_CACHE_ENTRIES = 1024
+
+/**
+ * Relays (core/relay/, docs/relays.md). A relay blob is a sealed, padded box; its length is one of
+ * RELAY_BLOB_SIZES, so its size says no more than the bucket of what it holds. The smaller sizes
+ * are a padding bucket plus RELAY_BLOB_EXTRA_BYTES: room for one whole envelope of that bucket
+ * (MAX_ENVELOPE_BYTES − MAX_PADDED_BYTES = 154 bytes of header and tag), the kind and place id
+ * (33), the blob's nonce and tag (40) and the padding marker. The largest is
+ * MAX_RELAY_BLOB_BYTES: a deposit is one PSYC packet (MAX_PACKET_BYTES), so envelopes of the
+ * largest bucket do not fit a blob (nor a place replay frame) and are not relayed. Wire limit.
+ */
+export const RELAY_BLOB_EXTRA_BYTES = 256
+/** Relays: the largest blob: a deposit of it, with its tag and time to live, is one packet. Wire limit. */
+export const MAX_RELAY_BLOB_BYTES = MAX_PACKET_BYTES - 255
+export const RELAY_BLOB_SIZES = [...PAD_BUCKETS.slice(0, -1).map((b) => b + RELAY_BLOB_EXTRA_BYTES), MAX_RELAY_BLOB_BYTES] as readonly number[]
+/** Relays: bytes of a deposit tag (a keyed BLAKE2b of the pair secret and the time slot). Wire limit. */
+export const RELAY_TAG_BYTES = 16
+/** Relays: length of one time slot; tags of the same pair differ from slot to slot. */
+export const RELAY_SLOT_MS = 3600_000
+/** Relays: tags in one fetch request. Wire limit. */
+export const MAX_RELAY_FETCH_TAGS = 2048
+/** Relays: blobs in one fetch answer (the rest comes with the next request). Local policy. */
+export const MAX_RELAY_FETCH_BLOBS = 256
+/** Relays: blob keys in one acknowledgement. Wire limit. */
+export const MAX_RELAY_ACK_KEYS = 256
+/** Relays: bytes of a blob key (random, chosen by the relay). Wire limit. */
+export const RELAY_KEY_BYTES = 8
+/** Relays: relays in a published relay list, and relays a sender deposits on per recipient. Wire limit. */
+export const MAX_RELAYS = 8
+/** Relays: relays one message is deposited on per recipient (local policy). */
+export const RELAY_DEPOSIT_COPIES = 3
+/** Relays: default total bytes a node keeps for others (the daemon's `relayQuota`). Local policy. */
+export const DEFAULT_RELAY_QUOTA_BYTES = 256 * 1024 * 1024
+/** Relays: the largest `relayQuota` accepted (512 MiB: half of the store's LMDB map of 1 GiB). */
+export const MAX_RELAY_QUOTA_BYTES = 512 * 1024 * 1024
+/** Relays: one depositing peer may hold at most quota / RELAY_DEPOSITOR_SHARE_DIVISOR. Local policy. */
+export const RELAY_DEPOSITOR_SHARE_DIVISOR = 4
+/** Relays: default and longest time a blob is kept (the daemon's `relayExpiry`, in seconds). */
+export const DEFAULT_RELAY_EXPIRY_S = 14 * 24 * 3600
+export const MAX_RELAY_EXPIRY_S = 90 * 24 * 3600
+/**
+ * Relays, local policy: deposits one peer may make in a burst, refilled at
+ * RELAY_DEPOSITS_PER_SECOND; more are refused with RELAY_BUSY until the bucket refills.
+ */
+export const RELAY_DEPOSIT_BURST = 512
+export const RELAY_DEPOSITS_PER_SECOND = 128
+/** Relays, local policy: requests one relay stream may carry (one after another). */
+export const MAX_RELAY_REQUESTS_PER_STREAM = 4096
+/** Relays, local policy: expired blobs removed per garbage-collection transaction. */
+export const RELAY_GC_BATCH = 256
+/** Relays, local policy: peers whose deposit rate is tracked in memory (the least recent is forgotten). */
+export const MAX_RELAY_TRACKED_PEERS = 1024

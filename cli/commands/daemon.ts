@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, type ConfigOverrides } from '../../core/daemon/config.js'
+import { loadConfig, parseSize, type ConfigOverrides } from '../../core/daemon/config.js'
 import { startDaemon } from '../../core/daemon/daemon.js'
 import { initHome, STORE_FILE } from '../../core/home/home.js'
 import { Store } from '../../core/store/lmdb.js'
@@ -8,7 +8,7 @@ import type { Context } from '../context.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, placeKeyRotation?: string, json?: boolean, nick?: string }
+interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, placeKeyRotation?: string, relayQuota?: string, relayExpiry?: string, json?: boolean, nick?: string }
 
 function daemonOptions (cmd: Command): Command {
   return cmd
@@ -20,6 +20,8 @@ function daemonOptions (cmd: Command): Command {
     .option('--relay-client', 'reach and be reached through circuit relays')
     .option('--relay-server', 'act as a circuit relay for others')
     .option('--place-key-rotation <seconds>', 'give the places this node hosts a new key this often (default 604800: 7 days)')
+    .option('--relay-quota <size>', 'bytes kept for contacts as their relay: 268435456, 256M, 1G; 0 relays for nobody (default 256M)')
+    .option('--relay-expiry <seconds>', 'keep a relayed message at most this long (default 1209600: 14 days)')
     .option('--json', 'print the readiness line as JSON: {"ready", "peerId", "rpc", "addrs"}')
 }
 
@@ -36,7 +38,9 @@ async function runDaemon (c: Context, o: DaemonFlags, cmd: Command): Promise<voi
   const flags: ConfigOverrides = {
     listen: o.listen, peers: o.peer, rpc: o.rpc,
     mdns: given('mdns') ? o.mdns : undefined, dht: o.dht, relayClient: o.relayClient, relayServer: o.relayServer,
-    placeKeyRotation: o.placeKeyRotation === undefined ? undefined : Number(o.placeKeyRotation)
+    placeKeyRotation: o.placeKeyRotation === undefined ? undefined : Number(o.placeKeyRotation),
+    relayQuota: o.relayQuota === undefined ? undefined : parseSize(o.relayQuota),
+    relayExpiry: o.relayExpiry === undefined ? undefined : Number(o.relayExpiry)
   }
   const daemon = await startDaemon({
     home: c.home,

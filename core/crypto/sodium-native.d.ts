@@ -16,6 +16,7 @@ declare module 'sodium-native' {
     crypto_sign_ed25519_sk_to_curve25519 (x25519sk: Uint8Array, ed25519sk: Uint8Array): void
 
     crypto_box_seal (c: Uint8Array, m: Uint8Array, pk: Uint8Array): void
+    crypto_scalarmult (q: Uint8Array, n: Uint8Array, p: Uint8Array): void
     crypto_box_seal_open (m: Uint8Array, c: Uint8Array, pk: Uint8Array, sk: Uint8Array): boolean
 
     /** Returns the ciphertext length. */

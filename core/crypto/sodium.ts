@@ -67,6 +67,12 @@ export interface Sodium {
 
   x25519PublicFromEd: (publicKey: Uint8Array) => Uint8Array
   x25519SecretFromEd: (secretKey: Uint8Array) => Uint8Array
+  /**
+   * X25519 (crypto_scalarmult): the raw shared point of my secret and your public key. Never use
+   * it as a key directly: hash it with both public keys and a label. BAD_KEY for a low-order point
+   * (all-zero result).
+   */
+  x25519: (x25519Secret: Uint8Array, x25519Public: Uint8Array) => Uint8Array
 
   /** Anonymous sealed box to an X25519 public key; `SEAL_OVERHEAD_BYTES` longer than the message. */
   seal: (message: Uint8Array, x25519Public: Uint8Array) => Uint8Array
@@ -106,6 +112,8 @@ interface Primitives {
   skToPk: (sk: Uint8Array) => Uint8Array
   pkToX25519: (pk: Uint8Array) => Uint8Array | null
   skToX25519: (sk: Uint8Array) => Uint8Array
+  /** null for a low-order point. */
+  scalarmult: (sk: Uint8Array, pk: Uint8Array) => Uint8Array | null
   seal: (m: Uint8Array, pk: Uint8Array) => Uint8Array
   sealOpen: (c: Uint8Array, pk: Uint8Array, sk: Uint8Array) => Uint8Array | null
   aeadEncrypt: (m: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array) => Uint8Array
@@ -193,6 +201,12 @@ class CheckedSodium implements Sodium {
 
   x25519SecretFromEd (secretKey: Uint8Array): Uint8Array {
     return this.raw.skToX25519(keyOf(secretKey, SECRET_KEY_BYTES, 'secret key'))
+  }
+
+  x25519 (x25519Secret: Uint8Array, x25519Public: Uint8Array): Uint8Array {
+    const q = this.raw.scalarmult(keyOf(x25519Secret, X25519_KEY_BYTES, 'X25519 secret key'), keyOf(x25519Public, X25519_KEY_BYTES, 'X25519 public key'))
+    if (q === null || q.every((b) => b === 0)) fail('BAD_KEY', 'the X25519 public key is a low-order point')
+    return q
   }
 
   seal (message: Uint8Array, x25519Public: Uint8Array): Uint8Array {
@@ -299,6 +313,7 @@ function nativePrimitives (na: SodiumNative): Primitives {
       return x
     },
     skToX25519: sk => { const x = out(X25519_KEY_BYTES); na.crypto_sign_ed25519_sk_to_curve25519(x, sk); return x },
+    scalarmult: (sk, pk) => { const q = out(X25519_KEY_BYTES); try { na.crypto_scalarmult(q, sk, pk) } catch { return null } return q },
     seal: (m, pk) => { const c = out(m.length + SEAL_OVERHEAD_BYTES); na.crypto_box_seal(c, m, pk); return c },
     sealOpen: (c, pk, sk) => {
       const m = out(c.length - SEAL_OVERHEAD_BYTES)
@@ -361,6 +376,7 @@ function wasmPrimitives (w: SodiumWasm): Primitives {
     skToPk: sk => w.crypto_sign_ed25519_sk_to_pk(sk),
     pkToX25519: pk => orNull(() => w.crypto_sign_ed25519_pk_to_curve25519(pk)),
     skToX25519: sk => w.crypto_sign_ed25519_sk_to_curve25519(sk),
+    scalarmult: (sk, pk) => orNull(() => w.crypto_scalarmult(sk, pk)),
     seal: (m, pk) => w.crypto_box_seal(m, pk),
     sealOpen: (c, pk, sk) => orNull(() => w.crypto_box_seal_open(c, pk, sk)),
     aeadEncrypt: (m, ad, nonce, key) => w.crypto_aead_xchacha20poly1305_ietf_encrypt(m, ad, null, nonce, key),

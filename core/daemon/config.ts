@@ -11,12 +11,16 @@
  *     "dht": false,                       // kad-dht                       (--dht)
  *     "relayClient": false,               // reach others through relays   (--relay-client)
  *     "relayServer": false,               // relay for others              (--relay-server)
- *     "placeKeyRotation": 604800          // seconds between key generations of the places I host
- *   }                                     //                               (--place-key-rotation)
+ *     "placeKeyRotation": 604800,         // seconds between key generations of the places I host
+ *                                         //                               (--place-key-rotation)
+ *     "relayQuota": 268435456,            // bytes kept for contacts as their relay, 0 = none (--relay-quota)
+ *     "relayExpiry": 1209600              // seconds a relayed blob is kept at most   (--relay-expiry)
+ *   }
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SecushareError } from '../../protocol/errors.js'
+import { DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_RELAY_EXPIRY_S, MAX_RELAY_QUOTA_BYTES } from '../../protocol/limits.js'
 import { v } from '../rpc/validate.js'
 
 export const CONFIG_FILE = 'config.json'
@@ -31,6 +35,10 @@ export interface DaemonConfig {
   relayServer: boolean
   /** Seconds after which a place I host gets a new key generation (forward secrecy). */
   placeKeyRotation: number
+  /** Bytes this node keeps for its contacts as their relay (0: it relays for nobody). */
+  relayQuota: number
+  /** Seconds a relayed blob is kept at most. */
+  relayExpiry: number
 }
 
 /** Bounds of `placeKeyRotation`: one second (tests) to a year; the default is 7 days. */
@@ -45,7 +53,9 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
   dht: false,
   relayClient: false,
   relayServer: false,
-  placeKeyRotation: 7 * 24 * 3600
+  placeKeyRotation: 7 * 24 * 3600,
+  relayQuota: DEFAULT_RELAY_QUOTA_BYTES,
+  relayExpiry: DEFAULT_RELAY_EXPIRY_S
 }
 
 const multiaddr = v.pipe(v.string(), v.regex(/^\//, 'a multiaddr starts with "/"'), v.maxLength(256))
@@ -58,7 +68,9 @@ const ConfigSchema = v.strictObject({
   dht: v.optional(v.boolean()),
   relayClient: v.optional(v.boolean()),
   relayServer: v.optional(v.boolean()),
-  placeKeyRotation: v.optional(KeyRotation)
+  placeKeyRotation: v.optional(KeyRotation),
+  relayQuota: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_RELAY_QUOTA_BYTES))),
+  relayExpiry: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_RELAY_EXPIRY_S)))
 })
 
 export type ConfigOverrides = Partial<DaemonConfig>
@@ -86,8 +98,22 @@ export function loadConfig (home: string, flags: ConfigOverrides = {}): DaemonCo
   if (!v.is(KeyRotation, config.placeKeyRotation)) {
     throw new SecushareError('INVALID_ARGUMENT', `the place key rotation is a whole number of seconds from ${MIN_KEY_ROTATION_S} to ${MAX_KEY_ROTATION_S}, not ${String(config.placeKeyRotation)}`)
   }
+  if (!Number.isSafeInteger(config.relayQuota) || config.relayQuota < 0 || config.relayQuota > MAX_RELAY_QUOTA_BYTES) {
+    throw new SecushareError('INVALID_ARGUMENT', `the relay quota is 0 to ${MAX_RELAY_QUOTA_BYTES} bytes, not ${String(config.relayQuota)}`)
+  }
+  if (!Number.isSafeInteger(config.relayExpiry) || config.relayExpiry < 1 || config.relayExpiry > MAX_RELAY_EXPIRY_S) {
+    throw new SecushareError('INVALID_ARGUMENT', `the relay expiry is 1 to ${MAX_RELAY_EXPIRY_S} seconds, not ${String(config.relayExpiry)}`)
+  }
   parseHostPort(config.rpc)
   return config
+}
+
+/** `--relay-quota`: bytes, or a number with K, M or G (KiB, MiB, GiB): `256M`. */
+export function parseSize (text: string): number {
+  const m = /^(\d{1,12})([KMG]?)(?:i?B)?$/i.exec(text.trim())
+  if (m === null) throw new SecushareError('INVALID_ARGUMENT', `expected a size such as 268435456, 256M or 1G, got ${JSON.stringify(text)}`)
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G']
+  return Number(m[1]) * unit
 }
 
 /** `HOST:PORT` (IPv6 in brackets) → parts; INVALID_ARGUMENT otherwise. */

@@ -10,6 +10,8 @@ import { Home, type PassphraseSource } from '../home/home.js'
 import { Names } from '../names/names.js'
 import { Places } from '../places/places.js'
 import { Profiles } from '../places/profiles.js'
+import { Relays } from '../relay/client.js'
+import { RelayServer } from '../relay/server.js'
 import type { Ego } from '../identity/ego.js'
 import { createNetNode, type NetNode } from '../net/node.js'
 import { newToken, RPC_SUBPROTOCOL } from '../rpc/auth.js'
@@ -66,6 +68,20 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     })
     await places.start()
     cleanup.push(() => { places.stop() })
+    let relays: Relays | undefined
+    const relayServer = new RelayServer({
+      store: home.store, net, quotaBytes: o.config.relayQuota, expiryS: o.config.relayExpiry,
+      allowed: (peer) => contacts.book.byPeer(peer) !== undefined,
+      onRelayList: async (peer, text) => { await relays?.onRelayList(peer, text) }
+    })
+    await relayServer.start()
+    cleanup.push(() => { relayServer.stop() })
+    relays = new Relays({
+      sodium: home.sodium, store: home.store, net, egos, defaultEgo: home.defaultEgoId, contacts: contacts.book, places, server: relayServer, expiryS: o.config.relayExpiry
+    })
+    const relayClient = relays
+    await relayClient.start()
+    cleanup.push(() => { relayClient.stop() })
     const names = new Names({ sodium: home.sodium, store: home.store, net, egos, defaultEgo: home.defaultEgoId, contacts: contacts.book })
     await names.start()
     const profiles = new Profiles({ store: home.store, net, contacts: contacts.book, self: egos.get(home.defaultEgoId)!, places })
@@ -80,7 +96,7 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
 
     const token = newToken()
     let rpc: RpcServer | undefined
-    const service = createService({ home, net, contacts, places, profiles, names, rpcUrl: () => rpc?.url ?? '' })
+    const service = createService({ home, net, contacts, places, profiles, names, relays: relayClient, rpcUrl: () => rpc?.url ?? '' })
     const events = new EventBus()
     cleanup.push(wireEvents({ home, net, contacts, places }, events))
     rpc = await startRpcServer({

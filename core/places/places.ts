@@ -22,6 +22,7 @@ import { Entries } from './entries.js'
 import { check, DropCounter, precheck, store as storeAccepted, type Accepted } from './receive.js'
 import { RECENT_HISTORY_MESSAGES, type HistoryPolicy, type InvitationRecord, type MemberRecord, type MessageRecord, type PendingPost, type PlaceRecord } from './records.js'
 import { stateToJson } from './state.js'
+import { deliveryOf, noteDelivery, noteMark, type Delivery } from './delivery.js'
 
 export const WIRE_TIMEOUT_MS = 10_000
 /** Pending posts are retried this often while the host is unreachable. */
@@ -56,7 +57,9 @@ export interface PlacesDeps {
 }
 
 export interface PlaceInfo { place: string, name: string, host: boolean, hostEgo: string, members: number, lastId: number, unread: number, generation: number, history: HistoryPolicy, closed: boolean, dm: string | null, home: string | null }
-export interface FeedItem { id: number, author: string, authorPetname: string | null, method: string, text: string | null, replyTo: number | null, thread: number | null, time: number }
+export interface FeedItem { id: number, author: string, authorPetname: string | null, method: string, text: string | null, replyTo: number | null, thread: number | null, time: number, delivery?: Delivery }
+/** Called after a place I host sequenced and published a message (the relay client deposits it for offline members). */
+export type HostedListener = (p: PlaceRecord, id: number, envelope: Uint8Array) => void
 export type PostResult = { id: number, pending: false } | { id: null, pending: true }
 
 interface Admission { place: string, name: string, hostEgo: string, history: HistoryPolicy, generation: number, sinceId: number, keys: EpochKey[], state: Array<[string, Uint8Array]>, lastStateful: number, members: MemberRecord[], dm: boolean }
@@ -78,6 +81,7 @@ export class Places {
   private rotationTimer: NodeJS.Timeout | undefined
   private catchUpTimer: NodeJS.Timeout | undefined
   private stopped = false
+  private readonly hostedListeners = new Set<HostedListener>()
 
   readonly entries: Entries
 
@@ -303,8 +307,25 @@ export class Places {
   /** Sequences and publishes a message authored by one of my egos in a place I host. */
   private async hostPost (p: PlaceRecord, m: PlaceMessage): Promise<number> {
     const r = await sequence(this.d.sodium, this.db, await this.placeSecret(p), p.id, m)
-    if (!r.duplicate) await this.publish(r.place, r.envelope)
+    if (!r.duplicate) {
+      await this.publish(r.place, r.envelope)
+      for (const l of this.hostedListeners) { try { l(r.place, r.id, r.envelope) } catch { /* a listener's failure is its own */ } }
+    }
     return r.id
+  }
+
+  /** Listens to the messages this node sequences as a host; returns the unsubscribe function. */
+  onHosted (l: HostedListener): () => void {
+    this.hostedListeners.add(l)
+    return () => { this.hostedListeners.delete(l) }
+  }
+
+  /** Everyone the host listed for a place (invited or member), for the relay client. */
+  memberList (placeId: string): MemberRecord[] { return this.members(placeId) }
+
+  /** Notes that members got a message I host live (they were connected when it was published). */
+  async noteLive (placeId: string, id: number, egos: string[]): Promise<void> {
+    if (egos.length > 0) await this.db.write((tx) => { noteDelivery(tx, placeId, id, { live: egos }) })
   }
 
   private async publish (p: PlaceRecord, envelope: Uint8Array): Promise<void> {
@@ -675,9 +696,12 @@ export class Places {
       await this.db.write((tx) => { const cur = tx.get<PlaceRecord>('places', p.id)!; tx.put('places', p.id, { ...cur, readUpTo: Math.max(cur.readUpTo, page[page.length - 1]!.id) }) })
     }
     const self = new Set(this.d.egos.keys())
+    const members = this.members(p.id)
+    const relayName = (peer: string): string => this.d.contacts.byPeer(peer)?.petname ?? peer
     return page.map((m) => ({
       id: m.id, author: m.author, authorPetname: self.has(m.author) ? 'me' : this.d.contacts.byEgo(m.author)?.petname ?? null,
-      method: m.method, text: m.text, replyTo: m.replyTo, thread: m.thread, time: m.time
+      method: m.method, text: m.text, replyTo: m.replyTo, thread: m.thread, time: m.time,
+      ...(self.has(m.author) ? { delivery: deliveryOf(this.db, p, m.id, members, relayName) } : {})
     }))
   }
 
@@ -817,6 +841,7 @@ export class Places {
     const isHostPeer = p.hostPeer === peer
     if (member === undefined && !isHostPeer) throw new SecushareError('NOT_A_MEMBER', 'not a member of this place')
     const start = Math.max(from, member?.sinceId ?? 1)
+    if (member !== undefined && p.role === 'host' && from > 1 && Math.min(from - 1, p.head) > (this.db.get<number>('delivery_marks', [p.id, member.ego]) ?? 0)) await this.db.write((tx) => { noteMark(tx, p.id, member.ego, Math.min(from - 1, p.head)) })
     let n = 0
     for (const e of this.db.entries<MessageRecord>('messages', { start: [p.id, start], end: [p.id, Number.MAX_SAFE_INTEGER] })) {
       if (n++ >= MAX_REPLAY_BATCH) break

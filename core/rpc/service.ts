@@ -46,6 +46,12 @@
  *   contactIntroductionAccept({id, petname?})  {status: 'contact', petname, ego} | {status: 'waiting', ego}
  *   contactIntroductionIgnore({id})            {id}
  *   contactVouches({ego, nick?})               {ego, vouchers, count, conflicts: [{petname, label, ego}]}
+ *   relayUse({petname})                        RelayInfo ({petname, ego, peerId, state, lastContact, storedBytes, fetched})
+ *   relayList()                                {relays: RelayInfo[], serving: {blobs, bytes, quotaBytes, depositors, refused, expired},
+ *                                              contacts: [{petname, relays, received}] (the relays my contacts told me they use)}
+ *   relayDrop({petname})                       RelayInfo (the relay as it was)
+ *   relayFetch()                               {added}: fetch from my relays now
+ * feed and dmFeed items of my own posts carry `delivery`: {state: 'local'} | {state: 'relayed', relays} | {state: 'delivered'}.
  * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
  */
 import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
@@ -59,6 +65,8 @@ import type { AcceptResult } from '../names/introductions.js'
 import type { Resolved } from '../names/resolver.js'
 import type { Vouches } from '../names/vouch.js'
 import type { NetNode } from '../net/node.js'
+import type { RelayInfo, Relays } from '../relay/client.js'
+import type { RelayServerStats } from '../relay/server.js'
 import { SUBSCRIBABLE } from './event-bus.js'
 import { isSecushareError } from '../../protocol/errors.js'
 import { parseParams, v } from './validate.js'
@@ -74,7 +82,7 @@ export interface DaemonStatus extends HomeStatus {
 const Petname = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const NoParams = v.optional(v.strictObject({}))
 
-export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, names: Names, rpcUrl: () => string }
+export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, names: Names, relays: Relays, rpcUrl: () => string }
 
 const PlaceRef = v.pipe(v.string(), v.minLength(1), v.maxLength(128))
 /** Someone who asked to enter: their ego (64 hex digits, or a unique prefix of 8 or more) or a contact's petname. */
@@ -97,6 +105,22 @@ export function createService (d: ServiceDeps) {
         ...d.home.status(), addrs: d.net.addrs(), peers: d.net.connectedPeers().length,
         contacts: list.length, contactsOnline: list.filter((c) => c.online).length, rpc: d.rpcUrl()
       }
+    },
+    async relayUse (params: { petname: string }): Promise<RelayInfo> {
+      const p = parseParams('relayUse', v.strictObject({ petname: Petname }), params)
+      return await d.relays.use(p.petname)
+    },
+    async relayList (params?: Record<string, never>): Promise<{ relays: RelayInfo[], serving: RelayServerStats | null, contacts: Array<{ petname: string, relays: string[], received: number }> }> {
+      parseParams('relayList', NoParams, params)
+      return d.relays.list()
+    },
+    async relayDrop (params: { petname: string }): Promise<RelayInfo> {
+      const p = parseParams('relayDrop', v.strictObject({ petname: Petname }), params)
+      return await d.relays.drop(p.petname)
+    },
+    async relayFetch (params?: Record<string, never>): Promise<{ added: number }> {
+      parseParams('relayFetch', NoParams, params)
+      return { added: await d.relays.fetchAll() }
     },
     async inviteCreate (params?: { ttlSeconds?: number }): Promise<{ link: string, expires: number, ego: string, peerId: string, addrs: string[] }> {
       const p = parseParams('inviteCreate', v.optional(v.strictObject({ ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }), {}), params)

@@ -21,17 +21,25 @@
  * - requests:    place id (hex) → RequestRecord (my requests to enter others' places)
  * - zone:          [ego hex, label, record type] → StoredZoneRecord (names/zone.ts; my zones' own records)
  * - introductions: introduction id (hex) → IntroductionRecord (names/introductions.ts; received, pending)
+ * - relay_blobs:   [tag hex, key hex] → {blob, expires} (relay/server.ts; what I keep for others: nothing else)
+ * - relay_expiry:  [expires, tag hex, key hex] → 0 (the same blobs by expiry, for garbage collection)
+ * - relay_use:     contact ego hex → RelayUseRecord (relay/client.ts; the relays I use)
+ * - relay_lists:   contact ego hex → RelayListRecord (the relays my contacts use, as they told me)
+ * - relay_state:   'fetchedSlot' → number (the last time slot fetched from my relays)
+ * - delivery:      [place, message id] → DeliveryRecord (my posts: who got them live, where they wait)
+ * - delivery_marks: [place, member ego hex] → message id (host: the member has everything up to it)
  *
  * Contract: SCHEMA_VERSION only grows. A change to the layout adds sub-databases or a migration
  * MIGRATIONS[n] that turns a schema n-1 store into schema n inside the opening transaction.
  */
 import type { WriteTx } from './lmdb.js'
 
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 export const SUB_DATABASES = [
   'meta', 'node', 'egos', 'contacts', 'petnames', 'invites',
   'places', 'epochs', 'members', 'messages', 'pstate', 'heldstate', 'talkseen', 'pending', 'invitations',
-  'entries', 'requests', 'zone', 'introductions'
+  'entries', 'requests', 'zone', 'introductions',
+  'relay_blobs', 'relay_expiry', 'relay_use', 'relay_lists', 'relay_state', 'delivery', 'delivery_marks'
 ] as const
 export type SubDb = typeof SUB_DATABASES[number]
 export type Migration = (tx: WriteTx) => void
@@ -45,5 +53,7 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   /** 4: zones and introductions; new sub-databases, nothing to convert (contacts' PKEY records are derived from the contact book). */
   4: () => {},
   /** 5: entry requests (both sides); new sub-databases, nothing to convert. */
-  5: () => {}
+  5: () => {},
+  /** 6: relays (both sides) and delivery states; new sub-databases, nothing to convert. */
+  6: () => {}
 }

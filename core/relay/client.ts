@@ -1,0 +1,320 @@
+/**
+ * The user side of relays (docs/relays.md): which contacts' nodes I use as relays (`relay use`,
+ * `relay list`, `relay drop`), telling my contacts about them, depositing what I host for members
+ * who are offline on their relays, and fetching what waits for me on mine — on start, when a
+ * relay connects, and every `fetchIntervalMs`.
+ *
+ * Tags and blobs come from core/relay/tags.ts: a relay sees neither egos nor places. Fetched
+ * envelopes go through the same checks as gossip and replay (Places.receiveMany); a blob is
+ * acknowledged only after what it held is durable.
+ */
+import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
+import { DEFAULT_RELAY_EXPIRY_S, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_FETCH_TAGS, MAX_RELAYS, RELAY_DEPOSIT_COPIES, RELAY_SLOT_MS } from '../../protocol/limits.js'
+import {
+  concat, decodeRelay, decodeRelayList, encodeRelay, encodeRelayList, relayBytes, relayNumber, RELAY_PROTOCOL, throwIfRelayFailure, type RelayRef, type WireMessage
+} from '../../protocol/relay-wire.js'
+import type { ContactBook, ContactRecord } from '../contacts/book.js'
+import type { Sodium } from '../crypto/sodium.js'
+import type { Ego } from '../identity/ego.js'
+import type { FrameStream } from '../net/framing.js'
+import type { NetNode } from '../net/node.js'
+import { noteDelivery } from '../places/delivery.js'
+import type { Places } from '../places/places.js'
+import type { PlaceRecord } from '../places/records.js'
+import type { Store } from '../store/lmdb.js'
+import { boxKey, openBlob, pairSecret, sealBlob, slotOf, tagFor } from './tags.js'
+import type { RelayServer, RelayServerStats } from './server.js'
+
+/** What waits on my relays is fetched this often (and on start, and when a relay connects). */
+export const RELAY_FETCH_INTERVAL_MS = 60_000
+/** How long a relay request waits for its answer. */
+export const RELAY_CLIENT_TIMEOUT_MS = 10_000
+/** Fetch rounds (fetch, acknowledge) per relay and batch of tags before giving up for this time. */
+export const MAX_FETCH_ROUNDS = 64
+
+export interface RelayUseRecord { v: 1, ego: string, since: number, state: 'new' | 'ok' | 'unreachable' | 'refused', lastContact: number | null, storedBytes: number, fetched: number }
+export interface RelayListRecord { v: 1, relays: RelayRef[], received: number }
+export interface RelayInfo { petname: string, ego: string, peerId: string, state: RelayUseRecord['state'], lastContact: number | null, storedBytes: number, fetched: number }
+
+export interface RelaysDeps {
+  sodium: Sodium
+  store: Store
+  net: NetNode
+  egos: ReadonlyMap<string, Ego>
+  defaultEgo: string
+  contacts: ContactBook
+  places: Places
+  server?: RelayServer
+  /** Time to live asked for deposits, seconds (DEFAULT_RELAY_EXPIRY_S). */
+  expiryS?: number
+  fetchIntervalMs?: number
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const knownCode = (c: string): boolean => c in ERROR_CODES
+
+export class Relays {
+  private readonly unsubscribe: Array<() => void> = []
+  private fetchTimer: NodeJS.Timeout | undefined
+  private fetching: Promise<number> | undefined
+  private depositQueue: Promise<void> = Promise.resolve()
+  private stopped = false
+  /** Counted, not thrown: blobs under my tags that did not open, deposits that failed. */
+  readonly counts = { fetched: 0, unopened: 0, deposited: 0, depositFailed: 0 }
+
+  constructor (private readonly d: RelaysDeps) {}
+
+  private get db (): Store { return this.d.store }
+
+  async start (): Promise<void> {
+    this.unsubscribe.push(this.d.places.onHosted((p, id, envelope) => { this.onHosted(p, id, envelope) }))
+    this.unsubscribe.push(this.d.net.on('peer:connect', (peer) => {
+      if (this.d.contacts.byPeer(peer) !== undefined) void this.sendList(peer).catch(() => {})
+      if (this.used().some((r) => this.d.contacts.byEgo(r.ego)?.peerId === peer)) void this.fetchAll().catch(() => {})
+    }))
+    this.fetchTimer = setInterval(() => { void this.fetchAll().catch(() => {}) }, this.d.fetchIntervalMs ?? RELAY_FETCH_INTERVAL_MS)
+    this.fetchTimer.unref()
+    void this.fetchAll().catch(() => {})
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearInterval(this.fetchTimer)
+    for (const u of this.unsubscribe.splice(0)) u()
+  }
+
+  // ---- choosing relays ----
+
+  private used (): RelayUseRecord[] { return [...this.db.entries<RelayUseRecord>('relay_use')].map((e) => e.value) }
+
+  async use (petname: string): Promise<RelayInfo> {
+    const c = this.d.contacts.byPetname(petname)
+    const ego = hex(c.ego)
+    if (this.db.get('relay_use', ego) === undefined && this.used().length >= MAX_RELAYS) throw new SecushareError('LIMIT_EXCEEDED', `at most ${MAX_RELAYS} relays`, { limit: 'MAX_RELAYS', max: MAX_RELAYS })
+    await this.db.write((tx) => {
+      if (tx.get('relay_use', ego) === undefined) tx.put('relay_use', ego, { v: 1, ego, since: Date.now(), state: 'new', lastContact: null, storedBytes: 0, fetched: 0 } satisfies RelayUseRecord)
+    })
+    this.announce()
+    void this.fetchAll().catch(() => {})
+    return this.info(this.db.get<RelayUseRecord>('relay_use', ego)!)
+  }
+
+  async drop (petname: string): Promise<RelayInfo> {
+    const c = this.d.contacts.byPetname(petname)
+    const rec = this.db.get<RelayUseRecord>('relay_use', hex(c.ego))
+    if (rec === undefined) throw new SecushareError('NOT_FOUND', `${petname} is not one of my relays`)
+    await this.db.write((tx) => { tx.remove('relay_use', rec.ego) })
+    this.announce()
+    return this.info(rec)
+  }
+
+  list (): { relays: RelayInfo[], serving: RelayServerStats | null, contacts: Array<{ petname: string, relays: string[], received: number }> } {
+    const name = (peer: string): string => peer === this.d.net.peerId ? 'me' : this.d.contacts.byPeer(peer)?.petname ?? peer
+    const contacts = [...this.db.entries<RelayListRecord>('relay_lists')].flatMap((e) => {
+      const c = this.d.contacts.byEgo(String(e.key))
+      return c === undefined ? [] : [{ petname: c.petname, relays: e.value.relays.map((r) => name(r.peer)), received: e.value.received }]
+    })
+    return { relays: this.used().map((r) => this.info(r)).sort((a, b) => a.petname.localeCompare(b.petname)), serving: this.d.server?.stats() ?? null, contacts }
+  }
+
+  private info (r: RelayUseRecord): RelayInfo {
+    const c = this.d.contacts.byEgo(r.ego)
+    return { petname: c?.petname ?? r.ego.slice(0, 16), ego: r.ego, peerId: c?.peerId ?? '', state: r.state, lastContact: r.lastContact, storedBytes: r.storedBytes, fetched: r.fetched }
+  }
+
+  /** My relays as I publish them: each relay's peer id and addresses. */
+  private myList (): RelayRef[] {
+    return this.used().flatMap((r) => {
+      const c = this.d.contacts.byEgo(r.ego)
+      return c === undefined ? [] : [{ peer: c.peerId, addrs: c.addrs.slice(0, 8) }]
+    })
+  }
+
+  /** Tells every connected contact which relays I use (the others hear it when they connect). */
+  private announce (): void {
+    for (const c of this.d.contacts.list()) if (this.d.net.isConnected(c.peerId)) void this.sendList(c.peerId).catch(() => {})
+  }
+
+  private async sendList (peer: string): Promise<void> {
+    const c = this.d.contacts.byPeer(peer)
+    if (c === undefined) return
+    await this.ask(peer, c.addrs, encodeRelay('_request_relay_list', { _relays: encodeRelayList(this.myList()) }), async () => {})
+  }
+
+  /** A contact told me which relays it uses (called by the relay server for `_request_relay_list`). */
+  async onRelayList (peer: string, text: string): Promise<void> {
+    const c = this.d.contacts.byPeer(peer)
+    if (c === undefined) throw new SecushareError('RELAY_REFUSED', 'relay lists are taken from contacts only')
+    const relays = decodeRelayList(text)
+    await this.db.write((tx) => { tx.put('relay_lists', hex(c.ego), { v: 1, relays, received: Date.now() } satisfies RelayListRecord) })
+  }
+
+  /** The relays a contact told me it uses. */
+  relaysOf (egoHex: string): RelayRef[] { return this.db.get<RelayListRecord>('relay_lists', egoHex)?.relays ?? [] }
+
+  // ---- depositing ----
+
+  private onHosted (p: PlaceRecord, id: number, envelope: Uint8Array): void {
+    const others = this.d.places.memberList(p.id).filter((m) => m.status === 'member' && m.ego !== p.self && m.peerId !== this.d.net.peerId)
+    const live = others.filter((m) => this.d.net.isConnected(m.peerId)).map((m) => m.ego)
+    const offline = others.filter((m) => !live.includes(m.ego))
+    const job = async (): Promise<void> => {
+      await this.d.places.noteLive(p.id, id, live)
+      for (const m of offline) await this.depositFor(p, id, envelope, m.ego).catch(() => {})
+    }
+    this.depositQueue = this.depositQueue.then(job, job)
+  }
+
+  /** Waits until the deposits queued so far are done (tests, stop). */
+  async settled (): Promise<void> { await this.depositQueue }
+
+  private async depositFor (p: PlaceRecord, id: number, envelope: Uint8Array, memberEgo: string): Promise<void> {
+    if (this.stopped) return
+    const contact = this.d.contacts.byEgo(memberEgo)
+    const self = this.d.egos.get(p.self)
+    if (contact === undefined || self === undefined) return
+    const relays = this.relaysOf(memberEgo).filter((r) => r.peer !== this.d.net.peerId && r.peer !== contact.peerId).slice(0, RELAY_DEPOSIT_COPIES)
+    if (relays.length === 0) return
+    const recipient = contact.ego
+    const pair = pairSecret(this.d.sodium, self.secretKey, self.publicKey, recipient)
+    const tag = tagFor(this.d.sodium, pair, recipient, slotOf(Date.now()))
+    const blob = sealBlob(this.d.sodium, boxKey(this.d.sodium, pair, recipient), tag, Buffer.from(p.id, 'hex'), envelope)
+    const ttl = this.d.expiryS ?? DEFAULT_RELAY_EXPIRY_S
+    const held: string[] = []
+    for (const r of relays) {
+      try {
+        await this.ask(r.peer, this.addrsOf(r), encodeRelay('_request_relay_deposit', { _tag: tag, _blob: blob, _ttl: ttl }), async (m) => {
+          if (m.method !== '_notice_relay_deposit') throw new SecushareError('RELAY_WIRE_INVALID', 'unexpected deposit answer')
+          relayNumber(m, '_expires')
+        })
+        held.push(r.peer)
+        this.counts.deposited++
+      } catch {
+        this.counts.depositFailed++
+      }
+    }
+    if (held.length > 0) await this.db.write((tx) => { noteDelivery(tx, p.id, id, { relayed: { ego: memberEgo, relays: held } }) })
+  }
+
+  private addrsOf (r: RelayRef): string[] {
+    return [...new Set([...r.addrs, ...(this.d.contacts.byPeer(r.peer)?.addrs ?? [])])]
+  }
+
+  // ---- fetching ----
+
+  /** Fetches from every relay I use what waits for me; returns how many new envelopes were stored. */
+  async fetchAll (): Promise<number> {
+    if (this.fetching !== undefined) return await this.fetching
+    this.fetching = this.fetchOnce().finally(() => { this.fetching = undefined })
+    return await this.fetching
+  }
+
+  private async fetchOnce (): Promise<number> {
+    const relays = this.used()
+    if (relays.length === 0 || this.stopped) return 0
+    const me = this.d.egos.get(this.d.defaultEgo)
+    if (me === undefined) return 0
+    const now = slotOf(Date.now())
+    const maxSlots = Math.ceil((this.d.expiryS ?? DEFAULT_RELAY_EXPIRY_S) * 1000 / RELAY_SLOT_MS) + 1
+    const from = Math.max(now - maxSlots, (this.db.get<number>('relay_state', 'fetchedSlot') ?? now - maxSlots) - 1)
+    const byTag = new Map<string, Uint8Array>() // tag hex → box key
+    for (const c of this.d.contacts.list()) {
+      const pair = pairSecret(this.d.sodium, me.secretKey, me.publicKey, c.ego)
+      const key = boxKey(this.d.sodium, pair, me.publicKey)
+      for (let s = from; s <= now + 1; s++) byTag.set(hex(tagFor(this.d.sodium, pair, me.publicKey, s)), key)
+    }
+    const tags = [...byTag.keys()].map((t) => Buffer.from(t, 'hex'))
+    let added = 0
+    let reached = false
+    for (const r of relays) {
+      const c = this.d.contacts.byEgo(r.ego)
+      if (c === undefined) continue
+      let bytes = 0
+      let fetched = 0
+      try {
+        for (let i = 0; i < tags.length; i += MAX_RELAY_FETCH_TAGS) {
+          const got = await this.fetchFrom(c, tags.slice(i, i + MAX_RELAY_FETCH_TAGS), byTag)
+          added += got.added
+          bytes += got.bytes
+          fetched += got.blobs
+        }
+        reached = true
+        await this.db.write((tx) => {
+          const cur = tx.get<RelayUseRecord>('relay_use', r.ego)
+          if (cur !== undefined) tx.put('relay_use', r.ego, { ...cur, state: 'ok', lastContact: Date.now(), storedBytes: bytes, fetched: cur.fetched + fetched })
+        })
+      } catch (e) {
+        const state = (e as SecushareError)?.code === 'RELAY_REFUSED' ? 'refused' : 'unreachable'
+        await this.db.write((tx) => {
+          const cur = tx.get<RelayUseRecord>('relay_use', r.ego)
+          if (cur !== undefined) tx.put('relay_use', r.ego, { ...cur, state })
+        })
+      }
+    }
+    if (reached) await this.db.write((tx) => { tx.put('relay_state', 'fetchedSlot', now) })
+    return added
+  }
+
+  /** Fetch, store, acknowledge — until the relay has nothing more under these tags. */
+  private async fetchFrom (c: ContactRecord, tags: Uint8Array[], keys: Map<string, Uint8Array>): Promise<{ added: number, bytes: number, blobs: number }> {
+    const s = await this.d.net.openStream(c.peerId, c.addrs, RELAY_PROTOCOL)
+    let added = 0
+    let bytes = 0
+    let blobs = 0
+    try {
+      for (let round = 0; round < MAX_FETCH_ROUNDS; round++) {
+        await s.write(encodeRelay('_request_relay_fetch', { _tags: concat(tags) }))
+        const got: Array<{ tag: Uint8Array, key: Uint8Array, blob: Uint8Array }> = []
+        let more = false
+        for (;;) {
+          const m = await this.read(s)
+          if (m.method === '_notice_relay_fetch_end') { more = relayNumber(m, '_more') === 1; break }
+          if (m.method !== '_notice_relay_blob' || got.length >= MAX_RELAY_FETCH_BLOBS) throw new SecushareError('RELAY_WIRE_INVALID', 'unexpected fetch answer')
+          got.push({ tag: relayBytes(m, '_tag'), key: relayBytes(m, '_key'), blob: relayBytes(m, '_blob') })
+        }
+        if (got.length === 0) break
+        bytes += got.reduce((n, g) => n + g.blob.length, 0)
+        blobs += got.length
+        const perPlace = new Map<string, Uint8Array[]>()
+        for (const g of got) {
+          const key = keys.get(hex(g.tag))
+          if (key === undefined) { this.counts.unopened++; continue } // not a tag I asked for
+          try {
+            const { placeId, envelope } = openBlob(this.d.sodium, key, g.tag, g.blob)
+            const list = perPlace.get(hex(placeId)) ?? []
+            list.push(envelope)
+            perPlace.set(hex(placeId), list)
+          } catch {
+            this.counts.unopened++
+          }
+        }
+        for (const [placeId, envelopes] of perPlace) added += await this.d.places.receiveMany(placeId, envelopes)
+        this.counts.fetched += got.length
+        // what they held is durable (or was worthless): the relay may forget them
+        await s.write(encodeRelay('_request_relay_ack', { _keys: concat(got.flatMap((g) => [g.tag, g.key])) }))
+        const ack = await this.read(s)
+        if (ack.method !== '_notice_relay_ack') throw new SecushareError('RELAY_WIRE_INVALID', 'unexpected ack answer')
+        if (!more) break
+      }
+    } finally {
+      s.abort('done')
+    }
+    return { added, bytes, blobs }
+  }
+
+  private async read (s: FrameStream): Promise<WireMessage> {
+    const m = decodeRelay(await s.read(MAX_FRAME_BYTES, RELAY_CLIENT_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+    throwIfRelayFailure(m, knownCode)
+    return m
+  }
+
+  private async ask (peer: string, addrs: string[], request: Uint8Array, onAnswer: (m: WireMessage) => Promise<void>): Promise<void> {
+    const s = await this.d.net.openStream(peer, addrs, RELAY_PROTOCOL)
+    try {
+      await s.write(request)
+      await onAnswer(await this.read(s))
+    } finally {
+      s.abort('done')
+    }
+  }
+}

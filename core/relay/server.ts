@@ -1,0 +1,287 @@
+/**
+ * The relay side of `/secushare/relay/1.0.0` (protocol/relay-wire.ts, docs/relays.md): keeps
+ * sealed blobs for contacts until the recipient fetches and acknowledges them or they expire.
+ *
+ * What it stores (sub-databases relay_blobs, relay_expiry): tag, blob, expiry — nothing else. Who
+ * deposited a blob is known only in memory, for the per-depositor share of the quota; after a
+ * restart older blobs count against the total only. It never holds an ego or place key: it cannot
+ * open a blob, and it cannot tell which person, place or earlier deposit a tag belongs to.
+ *
+ * Peer input is hostile: every request is decoded with limits, cheap checks first (rate, size,
+ * quota) before anything is written; refusals are answered with a code and counted; a malformed
+ * request ends the stream. A receipt is sent only after the blob is durable.
+ */
+import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
+import {
+  DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_REQUESTS_PER_STREAM,
+  MAX_RELAY_TRACKED_PEERS, RELAY_DEPOSIT_BURST, RELAY_DEPOSITOR_SHARE_DIVISOR, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_KEY_BYTES, RELAY_TAG_BYTES
+} from '../../protocol/limits.js'
+import { decodeRelay, encodeRelay, readAckKeys, readDeposit, readFetchTags, relayText, RELAY_PROTOCOL, type WireMessage } from '../../protocol/relay-wire.js'
+import type { FrameStream } from '../net/framing.js'
+import type { NetNode } from '../net/node.js'
+import type { Store } from '../store/lmdb.js'
+
+/** How long a relay waits for the next request on a stream. */
+export const RELAY_WIRE_TIMEOUT_MS = 10_000
+/** Expired blobs are looked for this often. */
+export const RELAY_GC_INTERVAL_MS = 60_000
+
+export interface StoredBlob { blob: Uint8Array, expires: number }
+
+export interface RelayServerDeps {
+  store: Store
+  net: NetNode
+  /** Whether this peer may deposit, fetch and acknowledge (the node's contacts). */
+  allowed: (peer: string) => boolean
+  /** Total bytes kept for others; 0: this node relays for nobody. */
+  quotaBytes?: number
+  /** Longest time a blob is kept, seconds. */
+  expiryS?: number
+  /** A contact tells which relays it uses (handled by the relay client). */
+  onRelayList?: (peer: string, text: string) => Promise<void>
+  now?: () => number
+}
+
+export interface RelayServerStats { blobs: number, bytes: number, quotaBytes: number, depositors: number, refused: Record<string, number>, expired: number }
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const knownCode = (c: string): boolean => c in ERROR_CODES
+
+export class RelayServer {
+  readonly quotaBytes: number
+  readonly expiryS: number
+  private usedBytes = 0
+  private blobCount = 0
+  /** In memory only: bytes each depositor holds here, and who deposited what (for acks and expiry). */
+  private readonly perPeer = new Map<string, number>()
+  private readonly owner = new Map<string, { peer: string, size: number }>()
+  private readonly rate = new Map<string, { tokens: number, at: number }>()
+  private readonly refusedCounts: Record<string, number> = {}
+  private expiredCount = 0
+  private gcTimer: NodeJS.Timeout | undefined
+  private collecting = false
+  private stopped = false
+
+  constructor (private readonly d: RelayServerDeps) {
+    this.quotaBytes = d.quotaBytes ?? DEFAULT_RELAY_QUOTA_BYTES
+    this.expiryS = d.expiryS ?? DEFAULT_RELAY_EXPIRY_S
+  }
+
+  private now (): number { return (this.d.now ?? Date.now)() }
+
+  async start (): Promise<void> {
+    for (const e of this.d.store.entries<number>('relay_expiry')) { this.usedBytes += e.value; this.blobCount++ }
+    await this.d.net.handle(RELAY_PROTOCOL, async (s) => { await this.serve(s) }, { maxInboundStreams: 16 })
+    this.gcTimer = setInterval(() => { void this.collect().catch(() => {}) }, RELAY_GC_INTERVAL_MS)
+    this.gcTimer.unref()
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearInterval(this.gcTimer)
+  }
+
+  stats (): RelayServerStats {
+    return { blobs: this.blobCount, bytes: this.usedBytes, quotaBytes: this.quotaBytes, depositors: this.perPeer.size, refused: { ...this.refusedCounts }, expired: this.expiredCount }
+  }
+
+  private refuse (code: string): void { this.refusedCounts[code] = (this.refusedCounts[code] ?? 0) + 1 }
+
+  /** Serves one stream: requests one after another, each answered before the next is read. */
+  async serve (s: FrameStream): Promise<void> {
+    const peer = s.remotePeer
+    for (let n = 0; n < MAX_RELAY_REQUESTS_PER_STREAM && !this.stopped; n++) {
+      let req: WireMessage
+      try {
+        req = decodeRelay(await s.read(MAX_FRAME_BYTES, RELAY_WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+      } catch (e) {
+        const code = (e as SecushareError).code
+        if (code === 'STREAM_CLOSED' || code === 'STREAM_TIMEOUT') return
+        this.refuse(code ?? 'INTERNAL')
+        await s.write(encodeRelay('_failure_relay', { _code: knownCode(code) ? code : 'RELAY_WIRE_INVALID', _text: 'malformed relay request' })).catch(() => {})
+        return
+      }
+      try {
+        await this.answer(s, peer, req)
+      } catch (e) {
+        const code = e instanceof SecushareError ? e.code : 'INTERNAL'
+        const text = e instanceof SecushareError ? e.message : 'internal error'
+        this.refuse(code)
+        await s.write(encodeRelay('_failure_relay', { _code: code, _text: text }))
+        if (code === 'RELAY_WIRE_INVALID') return
+      }
+    }
+  }
+
+  private async answer (s: FrameStream, peer: string, req: WireMessage): Promise<void> {
+    switch (req.method) {
+      case '_request_relay_deposit': {
+        const r = await this.deposit(peer, req)
+        await s.write(encodeRelay('_notice_relay_deposit', { _key: r.key, _expires: r.expires }))
+        return
+      }
+      case '_request_relay_fetch': {
+        if (!this.d.allowed(peer)) throw new SecushareError('RELAY_REFUSED', 'this node relays only for its contacts')
+        const { blobs, more } = this.fetch(readFetchTags(req))
+        for (const b of blobs) await s.write(encodeRelay('_notice_relay_blob', { _tag: b.tag, _key: b.key, _blob: b.blob }))
+        await s.write(encodeRelay('_notice_relay_fetch_end', { _more: more ? 1 : 0 }))
+        return
+      }
+      case '_request_relay_ack': {
+        if (!this.d.allowed(peer)) throw new SecushareError('RELAY_REFUSED', 'this node relays only for its contacts')
+        const removed = await this.ack(readAckKeys(req))
+        await s.write(encodeRelay('_notice_relay_ack', { _removed: removed }))
+        return
+      }
+      case '_request_relay_list': {
+        if (!this.d.allowed(peer) || this.d.onRelayList === undefined) throw new SecushareError('RELAY_REFUSED', 'relay lists are taken from contacts only')
+        await this.d.onRelayList(peer, relayText(req, '_relays'))
+        await s.write(encodeRelay('_notice_relay_list'))
+        return
+      }
+      default: throw new SecushareError('RELAY_WIRE_INVALID', `unknown relay request ${req.method.slice(0, 64)}`)
+    }
+  }
+
+  /** Takes one token of the peer's deposit bucket, or refuses with RELAY_BUSY. */
+  private takeToken (peer: string): void {
+    const now = this.now()
+    let b = this.rate.get(peer)
+    if (b === undefined) {
+      if (this.rate.size >= MAX_RELAY_TRACKED_PEERS) this.rate.delete(this.rate.keys().next().value!)
+      b = { tokens: RELAY_DEPOSIT_BURST, at: now }
+    } else {
+      this.rate.delete(peer) // re-inserted below: the map stays in least-recent-first order
+      b.tokens = Math.min(RELAY_DEPOSIT_BURST, b.tokens + Math.max(0, now - b.at) / 1000 * RELAY_DEPOSITS_PER_SECOND)
+      b.at = now
+    }
+    this.rate.set(peer, b)
+    if (b.tokens < 1) throw new SecushareError('RELAY_BUSY', `too many deposits; at most ${RELAY_DEPOSIT_BURST} at once and ${RELAY_DEPOSITS_PER_SECOND} a second`, { limit: 'RELAY_DEPOSIT_BURST' })
+    b.tokens -= 1
+  }
+
+  /** Checks, in order: contact, rate, layout and size, quota (total, then this depositor's share); then stores durably. */
+  async deposit (peer: string, req: WireMessage): Promise<{ key: Uint8Array, expires: number }> {
+    if (this.quotaBytes === 0 || !this.d.allowed(peer)) throw new SecushareError('RELAY_REFUSED', 'this node relays only for its contacts')
+    this.takeToken(peer)
+    const { tag, blob, ttlS } = readDeposit(req)
+    const size = blob.length
+    if (this.usedBytes + size > this.quotaBytes) {
+      throw new SecushareError('RELAY_QUOTA_EXCEEDED', `the relay is full (${this.usedBytes} of ${this.quotaBytes} bytes used)`, { scope: 'total', quota: this.quotaBytes })
+    }
+    const share = Math.floor(this.quotaBytes / RELAY_DEPOSITOR_SHARE_DIVISOR)
+    const mine = this.perPeer.get(peer) ?? 0
+    if (mine + size > share) {
+      throw new SecushareError('RELAY_QUOTA_EXCEEDED', `your share of this relay is full (${mine} of ${share} bytes)`, { scope: 'depositor', quota: share })
+    }
+    // reserve before waiting for the disk, so concurrent deposits cannot overshoot the quota
+    this.usedBytes += size
+    this.perPeer.set(peer, mine + size)
+    const key = crypto.getRandomValues(new Uint8Array(RELAY_KEY_BYTES))
+    const expires = this.now() + Math.min(ttlS, this.expiryS) * 1000
+    const t = hex(tag)
+    const k = hex(key)
+    try {
+      await this.d.store.write((tx) => {
+        tx.put('relay_blobs', [t, k], { blob, expires } satisfies StoredBlob)
+        tx.put('relay_expiry', [expires, t, k], size)
+      })
+    } catch (e) {
+      this.usedBytes -= size
+      this.release(peer, size)
+      throw e
+    }
+    this.blobCount++
+    this.owner.set(t + k, { peer, size })
+    return { key, expires }
+  }
+
+  private release (peer: string, size: number): void {
+    const left = (this.perPeer.get(peer) ?? 0) - size
+    if (left > 0) this.perPeer.set(peer, left)
+    else this.perPeer.delete(peer)
+  }
+
+  /** Unexpired blobs under the tags, at most MAX_RELAY_FETCH_BLOBS; `more` when some were left out. */
+  fetch (tags: Uint8Array[]): { blobs: Array<{ tag: Uint8Array, key: Uint8Array, blob: Uint8Array }>, more: boolean } {
+    const now = this.now()
+    const blobs: Array<{ tag: Uint8Array, key: Uint8Array, blob: Uint8Array }> = []
+    const seen = new Set<string>()
+    for (const tag of tags) {
+      const t = hex(tag)
+      if (seen.has(t)) continue
+      seen.add(t)
+      for (const e of this.d.store.entries<StoredBlob>('relay_blobs', { start: [t, ''], end: [t, '\uffff'] })) {
+        if (e.value.expires <= now) continue
+        if (blobs.length >= MAX_RELAY_FETCH_BLOBS) return { blobs, more: true }
+        blobs.push({ tag, key: Buffer.from(String((e.key as string[])[1]), 'hex'), blob: e.value.blob })
+      }
+    }
+    return { blobs, more: false }
+  }
+
+  /** Forgets acknowledged blobs (tag‖key pairs); RELAY_NOT_FOUND when none of them is held. */
+  async ack (pairs: Uint8Array[]): Promise<number> {
+    const found: Array<{ t: string, k: string, expires: number, size: number }> = []
+    for (const p of pairs) {
+      const t = hex(p.subarray(0, RELAY_TAG_BYTES))
+      const k = hex(p.subarray(RELAY_TAG_BYTES))
+      const b = this.d.store.get<StoredBlob>('relay_blobs', [t, k])
+      if (b !== undefined && !found.some((f) => f.t === t && f.k === k)) found.push({ t, k, expires: b.expires, size: b.blob.length })
+    }
+    if (found.length === 0 && pairs.length > 0) throw new SecushareError('RELAY_NOT_FOUND', 'no blob is held under those tags and keys')
+    const removed = await this.d.store.write((tx) => {
+      const n: typeof found = []
+      for (const f of found) {
+        if (tx.get('relay_blobs', [f.t, f.k]) === undefined) continue // acknowledged or collected meanwhile
+        tx.remove('relay_blobs', [f.t, f.k])
+        tx.remove('relay_expiry', [f.expires, f.t, f.k])
+        n.push(f)
+      }
+      return n
+    })
+    for (const f of removed) this.forget(f.t + f.k, f.size)
+    return removed.length
+  }
+
+  private forget (id: string, size: number): void {
+    const o = this.owner.get(id)
+    if (o !== undefined) { this.release(o.peer, o.size); this.owner.delete(id) }
+    this.usedBytes = Math.max(0, this.usedBytes - size)
+    this.blobCount = Math.max(0, this.blobCount - 1)
+  }
+
+  /**
+   * Removes expired blobs, RELAY_GC_BATCH per transaction, yielding to the event loop between
+   * batches so the daemon keeps answering. Returns how many were removed.
+   */
+  async collect (): Promise<number> {
+    if (this.collecting) return 0
+    this.collecting = true
+    let total = 0
+    try {
+      while (!this.stopped) {
+        const now = this.now()
+        const batch = [...this.d.store.entries<number>('relay_expiry', { end: [now + 1, '', ''], limit: RELAY_GC_BATCH })]
+          .map((e) => ({ key: e.key as [number, string, string], size: e.value }))
+          .filter((e) => e.key[0] <= now)
+        if (batch.length === 0) break
+        const gone = await this.d.store.write((tx) => batch.filter((e) => {
+          if (tx.get('relay_expiry', e.key) === undefined) return false // acknowledged meanwhile
+          tx.remove('relay_expiry', e.key)
+          tx.remove('relay_blobs', [e.key[1], e.key[2]])
+          return true
+        }))
+        for (const e of gone) {
+          this.forget(e.key[1] + e.key[2], e.size)
+          this.expiredCount++
+          total++
+        }
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      this.collecting = false
+    }
+    return total
+  }
+}
