@@ -271,9 +271,17 @@ class Decoder {
   }
 }
 
-export function decodePacket (bytes: Uint8Array): Packet {
+/**
+ * A packet's size limit: MAX_PACKET_BYTES for a packet that is sealed (it must fit a padding
+ * bucket); protocols that frame packets themselves and carry whole envelopes in them (the place
+ * protocol) pass their frame limit.
+ */
+export interface PacketLimit { name: string, max: number }
+const PACKET_LIMIT: PacketLimit = { name: 'MAX_PACKET_BYTES', max: MAX_PACKET_BYTES }
+
+export function decodePacket (bytes: Uint8Array, limit: PacketLimit = PACKET_LIMIT): Packet {
   if (!(bytes instanceof Uint8Array)) throw new SecushareError('INVALID_ARGUMENT', 'decodePacket takes a Uint8Array')
-  if (bytes.length > MAX_PACKET_BYTES) throw limitExceeded('MAX_PACKET_BYTES', MAX_PACKET_BYTES, bytes.length)
+  if (bytes.length > limit.max) throw limitExceeded(limit.name, limit.max, bytes.length)
   const d = new Decoder(bytes)
   const routing = d.routing()
   if (d.pos >= bytes.length) throw err('PACKET_TRUNCATED', 'input ends in the routing part', d.pos)
@@ -411,7 +419,7 @@ class Writer {
   }
 }
 
-export function encodePacket (p: Packet): Uint8Array {
+export function encodePacket (p: Packet, limit: PacketLimit = PACKET_LIMIT): Uint8Array {
   if (p === null || typeof p !== 'object' || !Array.isArray(p.routing)) throw err('INVALID_ARGUMENT', 'malformed packet')
   if (p.routing.length > MAX_ROUTING_MODIFIERS) {
     throw limitExceeded('MAX_ROUTING_MODIFIERS', MAX_ROUTING_MODIFIERS, p.routing.length)
@@ -424,7 +432,7 @@ export function encodePacket (p: Packet): Uint8Array {
     contentLength = contentBytes(c)
     size += (c.withLength ? lengthBytes(contentLength) : 0) + 1 + contentLength
   }
-  if (size > MAX_PACKET_BYTES) throw limitExceeded('MAX_PACKET_BYTES', MAX_PACKET_BYTES, size)
+  if (size > limit.max) throw limitExceeded(limit.name, limit.max, size)
 
   const w = new Writer(new Uint8Array(size))
   for (const m of p.routing) w.modifier(m)
@@ -482,7 +490,7 @@ function toBytes (v: Uint8Array | string): Uint8Array {
  * entity lines or a method. Throws what encodePacket would throw for an impossible message
  * (e.g. a routing value with LF: routing values are plain only).
  */
-export function makePacket (spec: PacketSpec): Packet {
+export function makePacket (spec: PacketSpec, limit: PacketLimit = PACKET_LIMIT): Packet {
   const routing = (spec.routing ?? []).map((m): Modifier => ({ op: m.op, name: m.name, value: toBytes(m.value), binary: false }))
   const entity = (spec.entity ?? []).map((m): EntityLine => {
     if (isStateSync(m)) return { op: m.op, lone: true }
@@ -499,7 +507,7 @@ export function makePacket (spec: PacketSpec): Packet {
     routing,
     content: hasContent ? { withLength, entity, method: spec.method ?? null, data } : null
   }
-  encodePacket(p)
+  encodePacket(p, limit)
   return p
 }
 

@@ -25,13 +25,14 @@ export const PLACE_PROTOCOL = '/secushare/place/1.0.0'
 
 export type WireValue = Uint8Array | string | number
 
+const WIRE_LIMIT = { name: 'MAX_FRAME_BYTES', max: MAX_FRAME_BYTES }
+
 export interface WireMessage { method: string, fields: Map<string, Uint8Array> }
 
 export function encodeWire (method: string, fields: Record<string, WireValue> = {}): Uint8Array {
   const entity = Object.entries(fields).map(([name, value]) => ({ op: ':' as const, name, value: typeof value === 'number' ? String(value) : value }))
-  const bytes = encodePacket(makePacket({ entity, method }))
-  if (bytes.length > MAX_FRAME_BYTES) throw new SecushareError('LIMIT_EXCEEDED', `${method} is ${bytes.length} bytes`, { limit: 'MAX_FRAME_BYTES', max: MAX_FRAME_BYTES, actual: bytes.length })
-  return bytes
+  // a whole envelope of the largest bucket travels in one of these: the frame is the limit
+  return encodePacket(makePacket({ entity, method }, WIRE_LIMIT), WIRE_LIMIT)
 }
 
 const bad = (why: string): SecushareError => new SecushareError('PLACE_WIRE_INVALID', `malformed place request: ${why}`)
@@ -39,7 +40,7 @@ const bad = (why: string): SecushareError => new SecushareError('PLACE_WIRE_INVA
 export function decodeWire (bytes: Uint8Array): WireMessage {
   let p: Packet
   try {
-    p = decodePacket(bytes)
+    p = decodePacket(bytes, WIRE_LIMIT)
   } catch (e) {
     throw bad((e as Error).message)
   }

@@ -9,9 +9,9 @@ import type { MemberRecord, PlaceRecord } from '../core/places/records.js'
 import { Store } from '../core/store/lmdb.js'
 import { ENVELOPE_KIND } from '../protocol/envelope.js'
 import { isSecushareError } from '../protocol/errors.js'
-import { MAX_ENVELOPE_BYTES } from '../protocol/limits.js'
+import { MAX_ENVELOPE_BYTES, MAX_FRAME_BYTES, MAX_PACKET_BYTES, MAX_POST_TEXT_BYTES } from '../protocol/limits.js'
 import { encodePlaceMessage, type PlaceMessage } from '../protocol/place-message.js'
-import { encodeWire } from '../protocol/place-wire.js'
+import { decodeWire, encodeWire, wireBytes } from '../protocol/place-wire.js'
 import { tempDir } from './support/tmp.js'
 
 /** Every rule by which a place message from a peer is dropped, one test each (in-process, no network). */
@@ -133,5 +133,20 @@ describe('places: hostile input is dropped, never stored or forwarded', () => {
     const b = await sequence(sodium, db, place.secretKey, record.id, m)
     assert.equal(b.id, a.id)
     assert.equal(b.duplicate, true)
+  })
+
+  it('an envelope of the largest padding bucket fits a place-protocol frame (replay); one byte over MAX_FRAME_BYTES does not', () => {
+    const big = envelope(message(bob, 'x'.repeat(MAX_POST_TEXT_BYTES)), 1)
+    assert.ok(big.length > MAX_PACKET_BYTES, `a ${big.length}-byte envelope`)
+    const frame = encodeWire('_notice_place_replay', { _envelope: big })
+    assert.deepEqual(wireBytes(decodeWire(frame), '_envelope'), big)
+    const overhead = encodeWire('_notice_place_replay', { _envelope: new Uint8Array(60_000) }).length - 60_000
+    const atLimit = encodeWire('_notice_place_replay', { _envelope: new Uint8Array(MAX_FRAME_BYTES - overhead) })
+    assert.equal(atLimit.length, MAX_FRAME_BYTES)
+    assert.equal(decodeWire(atLimit).method, '_notice_place_replay')
+    assert.throws(() => encodeWire('_notice_place_replay', { _envelope: new Uint8Array(MAX_FRAME_BYTES - overhead + 1) }), (e: unknown) => isSecushareError(e, 'LIMIT_EXCEEDED'))
+    const over = new Uint8Array(MAX_FRAME_BYTES + 1)
+    over.set(atLimit)
+    assert.throws(() => decodeWire(over), (e: unknown) => isSecushareError(e, 'PLACE_WIRE_INVALID'))
   })
 })
