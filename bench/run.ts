@@ -11,13 +11,15 @@ import { benchCodecVsJson } from './codec-vs-json.js'
 import { benchDaemon } from './daemon.js'
 import { benchPlaces } from './places.js'
 import { formatTable, type BenchResult } from './report.js'
+import { benchSimulation } from './simulate.js'
 import { benchRpc } from './rpc.js'
 
 const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean, only?: string }) => Promise<BenchResult[]> }> = [
   { name: 'codec vs JSON', run: benchCodecVsJson },
   { name: 'daemon start and memory', run: benchDaemon },
   { name: 'RPC: JSON-RPC and QWebChannel calls, event fan-out', run: benchRpc },
-  { name: 'places: fan-out, delivery, pipeline, catch-up', run: benchPlaces }
+  { name: 'places: fan-out, delivery, pipeline, catch-up', run: benchPlaces },
+  { name: 'scale simulation: gossipsub meshes of 200 to 100,000 lightweight nodes', run: benchSimulation }
 ]
 
 const quick = process.argv.includes('--quick')
