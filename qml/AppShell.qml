@@ -7,7 +7,7 @@ import Secushare
 // (stack) or wide (split panes) layout, chosen by width and switched live on resize. Navigation
 // state lives here, so it survives the switch.
 Item {
-    id: shell
+    id: appShell
     required property CoreLink link
     property alias api: api
     readonly property bool wide: width >= 760
@@ -31,17 +31,17 @@ Item {
     function showError(e) { banner.isError = true; banner.text = api.describe(e) }
     function notice(text) { banner.isError = false; banner.text = text }
 
-    Api { id: api; link: shell.link }
+    Api { id: api; link: appShell.link }
 
-    Shortcut { sequence: "Ctrl+1"; onActivated: shell.openSection("places") }
-    Shortcut { sequence: "Ctrl+2"; onActivated: shell.openSection("contacts") }
-    Shortcut { sequence: "Ctrl+3"; onActivated: shell.openSection("profile") }
-    Shortcut { sequence: "Ctrl+4"; onActivated: shell.openSection("node") }
-    Shortcut { sequence: "Ctrl+5"; onActivated: shell.openSection("settings") }
-    Shortcut { sequences: [StandardKey.Back, "Esc"]; enabled: shell.page !== shell.section; onActivated: shell.back() }
+    Shortcut { sequence: "Ctrl+1"; onActivated: appShell.openSection("places") }
+    Shortcut { sequence: "Ctrl+2"; onActivated: appShell.openSection("contacts") }
+    Shortcut { sequence: "Ctrl+3"; onActivated: appShell.openSection("profile") }
+    Shortcut { sequence: "Ctrl+4"; onActivated: appShell.openSection("node") }
+    Shortcut { sequence: "Ctrl+5"; onActivated: appShell.openSection("settings") }
+    Shortcut { sequences: [StandardKey.Back, "Esc"]; enabled: appShell.page !== appShell.section; onActivated: appShell.back() }
     Shortcut {
         sequence: StandardKey.New
-        onActivated: { shell.openSection("places"); const p = shell.findPlaces(content); if (p) p.focusCreate() }
+        onActivated: { appShell.openSection("places"); const p = appShell.findPlaces(content); if (p) p.focusCreate() }
     }
     function findPlaces(item) {
         if (!item) return null
@@ -66,13 +66,13 @@ Item {
             id: content
             Layout.fillWidth: true
             Layout.fillHeight: true
-            sourceComponent: shell.link.state === "needsNode" || shell.link.state === "creating" ? onboarding
-                           : !shell.api.ready ? connection
-                           : shell.wide ? wideLayout : narrowLayout
+            sourceComponent: appShell.link.state === "needsNode" || appShell.link.state === "creating" ? onboarding
+                           : !appShell.api.ready ? connection
+                           : appShell.wide ? wideLayout : narrowLayout
         }
     }
-    Component { id: onboarding; OnboardingPage { link: shell.link } }
-    Component { id: connection; ConnectionPage { link: shell.link; protocolError: shell.api.protocolError } }
-    Component { id: wideLayout; WideLayout { shell: shell } }
-    Component { id: narrowLayout; NarrowLayout { shell: shell } }
+    Component { id: onboarding; OnboardingPage { link: appShell.link } }
+    Component { id: connection; ConnectionPage { link: appShell.link; protocolError: appShell.api.protocolError } }
+    Component { id: wideLayout; WideLayout { shell: appShell } }
+    Component { id: narrowLayout; NarrowLayout { shell: appShell } }
 }

@@ -2,6 +2,7 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QProcessEnvironment>
 
@@ -115,4 +116,13 @@ void TestHarness::stopAll()
     }
     qDeleteAll(m_daemons);
     m_daemons.clear();
+}
+
+bool TestHarness::writeFile(const QString &path, const QString &text)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return file.write(text.toUtf8()) >= 0;
 }

@@ -30,6 +30,8 @@ public:
     Q_INVOKABLE QVariantMap cli(const QString &home, const QStringList &args, int timeoutMs = 60000);
     // `init --nick NICK` then the daemon; true once it printed its readiness line.
     Q_INVOKABLE bool startNode(const QString &home, const QString &nick, int timeoutMs = 60000);
+    // Writes `text` to `path` (mode 0600).
+    Q_INVOKABLE bool writeFile(const QString &path, const QString &text);
     // SIGTERM to every daemon started here, then wait.
     Q_INVOKABLE void stopAll();
 
