@@ -24,8 +24,16 @@ Page {
 
     function sortKey(item) { return [item.thread > 0 ? item.thread : item.id, item.id] }
     function before(a, b) { const x = sortKey(a), y = sortKey(b); return x[0] !== y[0] ? x[0] < y[0] : x[1] < y[1] }
+    // Messages without text are state changes and arrivals: say what happened.
+    function describe(item) {
+        if (item.text) return item.text
+        if (item.method === "_notice_place_enter") return qsTr("joined the place")
+        if (item.method === "_notice_place_leave") return qsTr("left the place")
+        if (item.method.indexOf("_notice_set") === 0) return qsTr("changed the place's settings")
+        return item.method
+    }
     function row(item) {
-        return { postId: item.id, author: item.authorPetname || item.author.substring(0, 8), body: item.text || item.method,
+        return { postId: item.id, author: item.authorPetname || item.author.substring(0, 8), body: describe(item),
                  replyTo: item.replyTo || 0, thread: item.thread || 0, time: item.time || 0, pending: false }
     }
     // Keeps the model ordered by (thread root, id): a reply lands after the rest of its thread.

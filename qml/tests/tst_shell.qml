@@ -143,7 +143,11 @@ TestCase {
         win.width = data.w
         win.height = data.h
         win.shell.openSection("contacts")
-        screenshot("contacts", data.wide, ["bob", "Invite someone"])
+        tryVerify(function () { return visibleText(win.contentItem, "Create invite link") }, waitMs)
+        waitForRendering(win.contentItem)
+        mouseClick(findChild(win.shell, "inviteButton"))
+        tryVerify(function () { const qr = findChild(win.shell, "inviteQr"); return qr !== null && qr.status === Image.Ready && qr.implicitWidth > 0 }, waitMs, "the invite's QR code is drawn")
+        screenshot("contacts", data.wide, ["bob", "secushare:invite/"])
         win.shell.openSection("places")
         screenshot("places", data.wide, ["garden"])
         win.shell.openPlace(gardenId, "garden")
