@@ -121,6 +121,8 @@ TestCase {
 
     function screenshot(name, expectWide, texts) {
         tryCompare(win.shell, "wide", expectWide, 5000)
+        const stack = findChild(win.shell, "stackView")
+        if (stack) tryCompare(stack, "busy", false, 10000) // not mid-transition
         for (let i = 0; i < texts.length; i++)
             tryVerify(function () { return visibleText(win.contentItem, texts[i]) }, waitMs, name + " shows " + texts[i])
         compare(findChild(win.shell, "splitView") !== null, expectWide, "split panes only in the wide layout")
@@ -142,6 +144,9 @@ TestCase {
     function test_5_screenshots(data) {
         win.width = data.w
         win.height = data.h
+        // the other layout is gone before anything in it is looked up
+        tryVerify(function () { return (findChild(win.shell, "splitView") !== null) === data.wide && (findChild(win.shell, "stackView") !== null) === !data.wide }, 10000)
+        waitForRendering(win.contentItem)
         win.shell.openSection("contacts")
         tryVerify(function () { return visibleText(win.contentItem, "Create invite link") }, waitMs)
         waitForRendering(win.contentItem)
