@@ -1,16 +1,20 @@
 import QtQuick
 import QtQuick.Controls
+import Secushare
 
-// The root window. Pages (onboarding, contacts, places, ...) arrive with the Qt shell issue.
+// The application window; secushare-qt (qt-shell/main.cpp) passes the CoreLink it configured.
 ApplicationWindow {
     id: root
-    width: 420
-    height: 720
+    required property CoreLink link
+    width: 1280
+    height: 800
+    minimumWidth: 320
+    minimumHeight: 480
     visible: true
-    title: qsTr("secushare")
+    title: link.state === "connected" ? qsTr("secushare") : qsTr("secushare (%1)").arg(link.state)
 
-    Label {
-        anchors.centerIn: parent
-        text: qsTr("secushare")
+    AppShell {
+        anchors.fill: parent
+        link: root.link
     }
 }

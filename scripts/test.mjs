@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs every test: the compiled mocha suites in dist/test (scripts/setup.mjs compiles them first).
-// The last line of output is `N passed, N failed, N skipped`.
-import { spawnSync } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Runs every test: the compiled mocha suites in dist/test (scripts/setup.mjs compiles them first),
+// then the Qt shell's Qt Quick tests (CMake build into build/, ctest; scripts/qt.mjs). When Qt is
+// missing it is installed if possible, otherwise that counts as a failure: never silently skipped.
+// The last line of output is `N passed, N failed, N skipped`, over both.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { buildQt, ensureQtPackages, root, runQmlTests } from './qt.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = [
   join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
   '--reporter', join(root, 'scripts', 'summary-reporter.cjs'),
@@ -15,5 +16,30 @@ const args = [
   '--extension', 'test.js',
   ...process.argv.slice(2)
 ]
-const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
-process.exit(r.status ?? 1)
+
+// Mocha's own output passes through; its summary line is remembered and folded into ours.
+const mocha = await new Promise((resolve) => {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  let tail = ''
+  child.stdout.on('data', (d) => { process.stdout.write(d); tail = (tail + d.toString()).slice(-4096) })
+  child.on('exit', (code) => {
+    const m = [...tail.matchAll(/(\d+) passed, (\d+) failed, (\d+) skipped/g)].pop()
+    resolve(m ? { passed: +m[1], failed: +m[2], skipped: +m[3], code } : { passed: 0, failed: 1, skipped: 0, code })
+  })
+})
+
+let qml
+try {
+  process.stdout.write('\nQt shell: building and running the Qt Quick tests (ctest)\n')
+  ensureQtPackages((m) => process.stdout.write(`qt: ${m}\n`))
+  buildQt()
+  qml = runQmlTests()
+  process.stdout.write(`qml: ${qml.passed} passed, ${qml.failed} failed, ${qml.skipped} skipped\n`)
+} catch (e) {
+  process.stdout.write(`qml: FAILED to build or run the Qt shell tests: ${e.message}\n`)
+  qml = { passed: 0, failed: 1, skipped: 0 }
+}
+
+const failed = mocha.failed + qml.failed
+process.stdout.write(`\n${mocha.passed + qml.passed} passed, ${failed} failed, ${mocha.skipped + qml.skipped} skipped\n`)
+process.exit(failed > 0 || mocha.code !== 0 ? 1 : 0)

@@ -1,0 +1,78 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Secushare
+
+// Everything inside the window: onboarding, the connection state, or the interface in its narrow
+// (stack) or wide (split panes) layout, chosen by width and switched live on resize. Navigation
+// state lives here, so it survives the switch.
+Item {
+    id: appShell
+    required property CoreLink link
+    property alias api: api
+    readonly property bool wide: width >= 760
+    // places, contacts, profile, node, settings (sections); place, dm, details (pushed on top)
+    property string page: "places"
+    property string section: "places"
+    property string placeId: ""
+    property string placeName: ""
+    property string dmPetname: ""
+    signal navigated()
+
+    function openSection(name) { section = name; page = name; navigated() }
+    function openPlace(id, name) { placeId = id; placeName = name || ""; page = "place"; navigated() }
+    function openDm(petname) { dmPetname = petname; page = "dm"; navigated() }
+    function openDetails() { if (placeId !== "") { page = "details"; navigated() } }
+    function back() {
+        if (page === "details") page = "place"
+        else page = section
+        navigated()
+    }
+    function showError(e) { banner.isError = true; banner.text = api.describe(e) }
+    function notice(text) { banner.isError = false; banner.text = text }
+
+    Api { id: api; link: appShell.link }
+
+    Shortcut { sequence: "Ctrl+1"; onActivated: appShell.openSection("places") }
+    Shortcut { sequence: "Ctrl+2"; onActivated: appShell.openSection("contacts") }
+    Shortcut { sequence: "Ctrl+3"; onActivated: appShell.openSection("profile") }
+    Shortcut { sequence: "Ctrl+4"; onActivated: appShell.openSection("node") }
+    Shortcut { sequence: "Ctrl+5"; onActivated: appShell.openSection("settings") }
+    Shortcut { sequences: [StandardKey.Back, "Esc"]; enabled: appShell.page !== appShell.section; onActivated: appShell.back() }
+    Shortcut {
+        sequence: StandardKey.New
+        onActivated: { appShell.openSection("places"); const p = appShell.findPlaces(content); if (p) p.focusCreate() }
+    }
+    function findPlaces(item) {
+        if (!item) return null
+        if (item.objectName === "placesPage") return item
+        for (let i = 0; i < item.children.length; i++) {
+            const found = findPlaces(item.children[i])
+            if (found) return found
+        }
+        return null
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+        ErrorBanner {
+            id: banner
+            property bool isError: true
+            color: isError ? "#b3261e" : "#3c4043"
+            Layout.fillWidth: true
+        }
+        Loader {
+            id: content
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            sourceComponent: appShell.link.state === "needsNode" || appShell.link.state === "creating" ? onboarding
+                           : !appShell.api.ready ? connection
+                           : appShell.wide ? wideLayout : narrowLayout
+        }
+    }
+    Component { id: onboarding; OnboardingPage { link: appShell.link } }
+    Component { id: connection; ConnectionPage { link: appShell.link; protocolError: appShell.api.protocolError } }
+    Component { id: wideLayout; WideLayout { shell: appShell } }
+    Component { id: narrowLayout; NarrowLayout { shell: appShell } }
+}
