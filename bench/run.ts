@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchCodecVsJson } from './codec-vs-json.js'
 import { benchDaemon } from './daemon.js'
+import { benchNames } from './names.js'
 import { benchPlaces } from './places.js'
 import { formatTable, type BenchResult } from './report.js'
 import { benchSimulation } from './simulate.js'
@@ -19,6 +20,7 @@ const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean, only?: string
   { name: 'daemon start and memory', run: benchDaemon },
   { name: 'RPC: JSON-RPC and QWebChannel calls, event fan-out', run: benchRpc },
   { name: 'places: fan-out, delivery, pipeline, catch-up', run: benchPlaces },
+  { name: 'names: resolution of 1, 2 and 4 labels, cold and cached', run: benchNames },
   { name: 'scale simulation: gossipsub meshes of 200 to 100,000 lightweight nodes', run: benchSimulation }
 ]
 
@@ -31,6 +33,10 @@ for (const b of BENCHMARKS) {
   if (only !== undefined && !b.name.includes(only)) continue
   process.stderr.write(`bench: ${b.name}${quick ? ' (quick)' : ''}\n`)
   results.push(...await b.run({ quick, only }))
+}
+
+if (only === undefined || 'qml'.includes(only)) {
+  results.push({ key: 'qml_first_frame_ms_10k', value: null, unit: 'ms', reason: 'not measured yet: the Qt shell does not report its first frame; a place of 10,000 posts opened offscreen is the planned method (issue: Qt/QML shell)' })
 }
 
 process.stdout.write(formatTable(results))

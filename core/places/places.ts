@@ -554,21 +554,27 @@ export class Places {
     const m = this.sign(p.id, this.ego(p.self), method, { text, replyTo: opts.replyTo, thread })
     if (p.role === 'host') return { id: await this.hostPost(p, m), pending: false }
     const talk = hex(m.talkId)
-    await this.db.write((tx) => { tx.put('pending', [p.id, talk], { v: 1, message: encodePlaceMessage(m), created: Date.now(), attempts: 0 } satisfies PendingPost) })
+    const message = encodePlaceMessage(m)
+    // The outbox entry and the request go out together: the answer "posted as N" needs only the
+    // host's durable copy, the answer "pending" needs the outbox entry to be durable first.
+    const saved = this.db.write((tx) => { tx.put('pending', [p.id, talk], { v: 1, message, created: Date.now(), attempts: 0 } satisfies PendingPost) })
     try {
-      return { id: await this.talk(p, talk), pending: false }
+      const id = await this.talk(p, talk, message)
+      await saved
+      return { id, pending: false }
     } catch (e) {
+      await saved
       if (unreachable(e)) return { id: null, pending: true }
       await this.db.write((tx) => { tx.remove('pending', [p.id, talk]) }) // refused: it would be refused again
       throw e
     }
   }
 
-  /** Sends one pending post to the host; on success it leaves the outbox. */
-  private async talk (p: PlaceRecord, talk: string): Promise<number> {
-    const pending = this.db.get<PendingPost>('pending', [p.id, talk])
-    if (pending === undefined) throw new SecushareError('NOT_FOUND', 'no such pending post')
-    const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_talk', { _place: Buffer.from(p.id, 'hex'), _packet: pending.message })
+  /** Sends one post to the host; on success it leaves the outbox. */
+  private async talk (p: PlaceRecord, talk: string, message?: Uint8Array): Promise<number> {
+    const packet = message ?? this.db.get<PendingPost>('pending', [p.id, talk])?.message
+    if (packet === undefined) throw new SecushareError('NOT_FOUND', 'no such pending post')
+    const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_talk', { _place: Buffer.from(p.id, 'hex'), _packet: packet })
     const id = wireNumber(answer, '_id')
     // not awaited: should the removal be lost, the retry is answered with the same id (talk id)
     void this.db.write((tx) => { tx.remove('pending', [p.id, talk]) }).catch(() => {})
