@@ -12,6 +12,7 @@
  * seed: the same seed gives the same graph.
  */
 import { PUBSUB_MESH_HIGH, PUBSUB_MESH_LOW, PUBSUB_MESH_TARGET } from '../core/net/node.js'
+import { prng } from '../test/support/prng.js'
 import type { BenchResult } from './report.js'
 
 /** Gossipsub's defaults for lazy gossip: peers per heartbeat, heartbeats a message id is gossiped. */
@@ -36,20 +37,8 @@ export interface SimResult {
   reachedAll: boolean
 }
 
-/** A small seeded generator (mulberry32), so a run can be repeated exactly. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function meshGraph (n: number, seed: number, d = PUBSUB_MESH_TARGET, dlo = PUBSUB_MESH_LOW, dhi = PUBSUB_MESH_HIGH): Array<Set<number>> {
-  const rand = rng(seed)
+  const rand = prng(seed)
   const mesh = Array.from({ length: n }, () => new Set<number>())
   const link = (a: number, b: number): void => { if (a !== b) { mesh[a]!.add(b); mesh[b]!.add(a) } }
   for (let i = 0; i < n; i++) {

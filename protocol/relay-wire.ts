@@ -20,36 +20,25 @@
  * concatenated bytes.
  */
 import { SecushareError, limitExceeded } from './errors.js'
-import { MAX_RELAY_ACK_KEYS, MAX_RELAY_BLOB_BYTES, MAX_RELAY_EXPIRY_S, MAX_RELAY_FETCH_TAGS, MAX_RELAYS, MAX_ZONE_ADDRS, RELAY_BLOB_SIZES, RELAY_KEY_BYTES, RELAY_TAG_BYTES } from './limits.js'
-import { decodeWire, encodeWire, wireBytes, wireNumber, wireText, type WireMessage, type WireValue } from './place-wire.js'
+import { MAX_FRAME_BYTES, MAX_RELAY_ACK_KEYS, MAX_RELAY_BLOB_BYTES, MAX_RELAY_EXPIRY_S, MAX_RELAY_FETCH_TAGS, MAX_RELAYS, MAX_ZONE_ADDRS, RELAY_BLOB_SIZES, RELAY_KEY_BYTES, RELAY_TAG_BYTES } from './limits.js'
+import { WireCodec, type WireMessage, type WireValue } from './request-wire.js'
 
 export const RELAY_PROTOCOL = '/secushare/relay/1.0.0'
 
 export type { WireMessage }
 
-const bad = (why: string): SecushareError => new SecushareError('RELAY_WIRE_INVALID', `malformed relay message: ${why}`)
+const bad = (why: string): SecushareError => codec.bad(why)
 
-/** Wraps the place-wire codec so that every decoding failure is RELAY_WIRE_INVALID. */
-function relay<T> (f: () => T): T {
-  try {
-    return f()
-  } catch (e) {
-    if (e instanceof SecushareError && e.code === 'PLACE_WIRE_INVALID') throw bad(e.message.replace(/^malformed place request: /, ''))
-    throw e
-  }
-}
+const codec = new WireCodec({
+  limit: { name: 'MAX_FRAME_BYTES', max: MAX_FRAME_BYTES }, invalid: 'RELAY_WIRE_INVALID', what: 'relay message',
+  failure: '_failure_relay', unknownRefusal: 'RELAY_REFUSED'
+})
 
-export function encodeRelay (method: string, fields: Record<string, WireValue> = {}): Uint8Array {
-  return encodeWire(method, fields)
-}
-
-export function decodeRelay (bytes: Uint8Array): WireMessage {
-  return relay(() => decodeWire(bytes))
-}
-
-export const relayBytes = (m: WireMessage, name: string, length?: number): Uint8Array => relay(() => wireBytes(m, name, length))
-export const relayNumber = (m: WireMessage, name: string): number => relay(() => wireNumber(m, name))
-export const relayText = (m: WireMessage, name: string): string => relay(() => wireText(m, name))
+export const encodeRelay = (method: string, fields: Record<string, WireValue> = {}): Uint8Array => codec.encode(method, fields)
+export const decodeRelay = (bytes: Uint8Array): WireMessage => codec.decode(bytes)
+export const relayBytes = (m: WireMessage, name: string, length?: number): Uint8Array => codec.bytes(m, name, length)
+export const relayNumber = (m: WireMessage, name: string): number => codec.number(m, name)
+export const relayText = (m: WireMessage, name: string): string => codec.text(m, name)
 
 export interface Deposit { tag: Uint8Array, blob: Uint8Array, ttlS: number }
 
@@ -104,9 +93,4 @@ export function decodeRelayList (text: string): RelayRef[] {
 }
 
 /** Throws the refusal carried by a `_failure_relay` answer as a SecushareError with its code. */
-export function throwIfRelayFailure (m: WireMessage, known: (code: string) => boolean): void {
-  if (m.method !== '_failure_relay') return
-  const code = m.fields.has('_code') ? relayText(m, '_code') : 'INTERNAL'
-  const text = m.fields.has('_text') ? relayText(m, '_text') : 'refused'
-  throw new SecushareError(known(code) ? code as never : 'RELAY_REFUSED', text.slice(0, 300), { remoteCode: code })
-}
+export const throwIfRelayFailure = (m: WireMessage, known: (code: string) => boolean): void => { codec.throwIfFailure(m, known) }

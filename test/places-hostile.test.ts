@@ -147,6 +147,6 @@ describe('places: hostile input is dropped, never stored or forwarded', () => {
     assert.throws(() => encodeWire('_notice_place_replay', { _envelope: new Uint8Array(MAX_FRAME_BYTES - overhead + 1) }), (e: unknown) => isSecushareError(e, 'LIMIT_EXCEEDED'))
     const over = new Uint8Array(MAX_FRAME_BYTES + 1)
     over.set(atLimit)
-    assert.throws(() => decodeWire(over), (e: unknown) => isSecushareError(e, 'PLACE_WIRE_INVALID'))
+    assert.throws(() => decodeWire(over), (e: unknown) => isSecushareError(e, 'LIMIT_EXCEEDED'))
   })
 })
