@@ -19,6 +19,7 @@ import type { Sodium } from '../crypto/sodium.js'
 import { egoIdOf, validateNick, type Ego } from '../identity/ego.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { requestFrame } from '../net/request.js'
 import type { Store } from '../store/lmdb.js'
 
 export const INTRODUCTION_TIMEOUT_MS = 10_000
@@ -71,15 +72,10 @@ export class Introductions {
   }
 
   private async ask (peer: string, addrs: string[], method: string, fields: Record<string, Uint8Array | string>): Promise<NamesMessage> {
-    const s = await this.d.net.openStream(peer, addrs, INTRODUCTION_PROTOCOL)
-    try {
-      await s.write(encodeNames(method, fields))
-      const m = decodeNames(await s.read(MAX_NAMES_WIRE_BYTES, INTRODUCTION_TIMEOUT_MS, 'MAX_NAMES_WIRE_BYTES'))
-      throwIfNamesFailure(m, known)
-      return m
-    } finally {
-      s.abort('done')
-    }
+    const answer = await requestFrame(this.d.net, peer, addrs, INTRODUCTION_PROTOCOL, encodeNames(method, fields), { maxBytes: MAX_NAMES_WIRE_BYTES, timeoutMs: INTRODUCTION_TIMEOUT_MS, limit: 'MAX_NAMES_WIRE_BYTES' })
+    const m = decodeNames(answer)
+    throwIfNamesFailure(m, known)
+    return m
   }
 
   /** Introduces two of my contacts to each other; returns the id and whom it reached. */

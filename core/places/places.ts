@@ -14,6 +14,7 @@ import type { Ego } from '../identity/ego.js'
 import type { SealedSecret } from '../identity/keystore.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { requestFrame } from '../net/request.js'
 import type { Store, WriteTx } from '../store/lmdb.js'
 import { signPlaceMessage } from './author.js'
 import { guestMayPost, sequence } from './host.js'
@@ -749,15 +750,10 @@ export class Places {
   // ---- the wire ----
 
   private async ask (peer: string, addrs: string[], method: string, fields: Record<string, WireValue>): Promise<WireMessage> {
-    const s = await this.d.net.openStream(peer, addrs, PLACE_PROTOCOL)
-    try {
-      await s.write(encodeWire(method, fields))
-      const m = decodeWire(await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
-      throwIfFailure(m, knownCode)
-      return m
-    } finally {
-      s.abort('done')
-    }
+    const answer = await requestFrame(this.d.net, peer, addrs, PLACE_PROTOCOL, encodeWire(method, fields), { maxBytes: MAX_FRAME_BYTES, timeoutMs: WIRE_TIMEOUT_MS, limit: 'MAX_FRAME_BYTES' })
+    const m = decodeWire(answer)
+    throwIfFailure(m, knownCode)
+    return m
   }
 
   private async answer (s: FrameStream): Promise<void> {
