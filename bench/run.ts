@@ -36,7 +36,7 @@ for (const b of BENCHMARKS) {
 }
 
 if (only === undefined || 'qml'.includes(only)) {
-  results.push({ key: 'qml_first_frame_ms_10k', value: null, unit: 'ms', reason: 'not measured yet: the Qt shell does not report its first frame; a place of 10,000 posts opened offscreen is the planned method (issue: Qt/QML shell)' })
+  results.push({ key: 'qml_first_frame_ms_10k', value: null, unit: 'ms', reason: 'the Qt shell does not report its first frame yet; a place of 10,000 posts opened offscreen is the planned method (issue: Qt/QML shell)' })
 }
 
 process.stdout.write(formatTable(results))

@@ -653,13 +653,21 @@ export class Places {
     let added = 0
     for (const peer of sources) {
       const addrs = peer === p.hostPeer ? this.hostAddrs(p) : this.members(p.id).find((m) => m.peerId === peer)?.addrs ?? []
+      // the next batch is asked for while this one is checked and stored
+      let from = this.find(placeId).contiguous + 1
+      let next: Promise<Uint8Array[]> | undefined = this.replayFrom(peer, addrs, p.id, from)
       try {
-        for (;;) {
-          const from = this.find(placeId).contiguous + 1
-          const got = await this.replayFrom(peer, addrs, p.id, from)
+        while (next !== undefined) {
+          const got = await next
+          next = undefined
+          if (got.length === MAX_REPLAY_BATCH) {
+            next = this.replayFrom(peer, addrs, p.id, from + got.length)
+            next.catch(() => {}) // awaited in the next round, unless this one ends the loop
+          }
           const fresh = await this.receiveMany(p.id, got)
           added += fresh
-          if (got.length < MAX_REPLAY_BATCH || fresh === 0) break
+          if (fresh === 0) break
+          from += got.length
         }
         return added
       } catch { /* try the next source */ }
