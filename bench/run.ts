@@ -11,6 +11,7 @@ import { benchCodecVsJson } from './codec-vs-json.js'
 import { benchDaemon } from './daemon.js'
 import { benchNames } from './names.js'
 import { benchPlaces } from './places.js'
+import { benchRelay } from './relay.js'
 import { formatTable, type BenchResult } from './report.js'
 import { benchSimulation } from './simulate.js'
 import { benchRpc } from './rpc.js'
@@ -21,6 +22,7 @@ const BENCHMARKS: Array<{ name: string, run: (o: { quick: boolean, only?: string
   { name: 'RPC: JSON-RPC and QWebChannel calls, event fan-out', run: benchRpc },
   { name: 'places: fan-out, delivery, pipeline, catch-up', run: benchPlaces },
   { name: 'names: resolution of 1, 2 and 4 labels, cold and cached', run: benchNames },
+  { name: 'relay: deposits, fetches and acknowledgements against LMDB writes', run: benchRelay },
   { name: 'scale simulation: gossipsub meshes of 200 to 100,000 lightweight nodes', run: benchSimulation }
 ]
 
