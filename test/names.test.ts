@@ -123,6 +123,15 @@ describe('names across daemons on 127.0.0.1', function () {
     assert.equal(run(A, 'resolve', 'dave.bob').ego, ego.dave, 'and bob publishes dave at once')
   })
 
+  it('a name that resolves to a contact\'s key works where a contact is expected; any other name is refused clearly', () => {
+    const sent = run(A, 'dm', 'dave.bob', 'hello by name')
+    assert.equal(sent.pending, false)
+    assert.ok(run(A, 'dm', 'feed', 'dave').some((m: any) => m.id === sent.id && m.text === 'hello by name'), 'the same conversation as with "dave"')
+    assert.equal(run(A, 'profile', 'show', 'dave.bob').ego, ego.dave)
+    assert.equal(fails(A, 'dm', 'carol.bob', 'hi'), 'CONTACT_NOT_FOUND', 'carol is not A\'s contact')
+    assert.equal(fails(A, 'dm', 'garden.carol.bob', 'hi'), 'NAME_NOT_FOUND', 'a place is not a person')
+  })
+
   it('an introduction can be ignored', () => {
     befriend(C, A, 'carol')
     run(A, 'contact', 'introduce', 'carol', 'dave')

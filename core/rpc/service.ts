@@ -53,12 +53,14 @@
  *   relayFetch()                               {added}: fetch from my relays now
  * feed and dmFeed items of my own posts carry `delivery`: {state: 'local'} | {state: 'relayed', relays} | {state: 'delivered'}.
  * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
+ * The `petname` of placeInvite, placeRemove, dmSend, dmFeed and profileShow may also be a name
+ * (`dave.bob`) that resolves to one of my contacts' keys; else CONTACT_NOT_FOUND.
  */
 import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
 import type { FeedItem, PlaceInfo, Places, PostResult } from '../places/places.js'
 import type { EntryInfo, RequestResult } from '../places/entries.js'
 import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES, type Profile, type Profiles } from '../places/profiles.js'
-import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS } from '../../protocol/limits.js'
+import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS, MAX_NAME_DEPTH } from '../../protocol/limits.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { IntroductionInfo, Names, ZoneEntryInfo } from '../names/names.js'
 import type { AcceptResult } from '../names/introductions.js'
@@ -68,7 +70,7 @@ import type { NetNode } from '../net/node.js'
 import type { RelayInfo, Relays } from '../relay/client.js'
 import type { RelayServerStats } from '../relay/server.js'
 import { SUBSCRIBABLE } from './event-bus.js'
-import { isSecushareError } from '../../protocol/errors.js'
+import { isSecushareError, SecushareError } from '../../protocol/errors.js'
 import { parseParams, v } from './validate.js'
 
 export interface DaemonStatus extends HomeStatus {
@@ -80,6 +82,11 @@ export interface DaemonStatus extends HomeStatus {
 }
 
 const Petname = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
+/**
+ * Where a contact is expected: its petname, or a name (`dave.bob`: "dave" in the zone of the one I
+ * call "bob") that resolves to the key of one of my contacts. Petnames have no dots.
+ */
+const ContactName = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NAME_DEPTH * 65))
 const NoParams = v.optional(v.strictObject({}))
 
 export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, names: Names, relays: Relays, rpcUrl: () => string }
@@ -97,6 +104,17 @@ const IntroId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'an introduction id
 const FeedParams = { since: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))) }
 
 export function createService (d: ServiceDeps) {
+  /** The petname of the contact `ref` names (see ContactName). */
+  const contactPetname = async (ref: string): Promise<string> => {
+    if (!ref.includes('.')) return ref
+    const r = await d.names.resolve(ref)
+    if (r.type !== 'PKEY') throw new SecushareError('NAME_NOT_FOUND', `${ref} names a ${r.type} record, not a person`)
+    const c = d.contacts.book.byEgo(r.ego)
+    if (c === undefined) {
+      throw new SecushareError('CONTACT_NOT_FOUND', `${ref} is the key ${r.ego.slice(0, 16)}…, not one of your contacts: ask ${ref.slice(ref.lastIndexOf('.') + 1)} to introduce you (contact introduce)`, { ego: r.ego })
+    }
+    return c.petname
+  }
   return {
     async status (params?: Record<string, never>): Promise<DaemonStatus> {
       parseParams('status', NoParams, params)
@@ -151,12 +169,12 @@ export function createService (d: ServiceDeps) {
       return await d.places.create(p.name, p.history ?? 'recent')
     },
     async placeInvite (params: { place: string, petname: string }): Promise<{ place: string, petname: string }> {
-      const p = parseParams('placeInvite', v.strictObject({ place: PlaceRef, petname: Petname }), params)
-      return await d.places.invite(p.place, p.petname)
+      const p = parseParams('placeInvite', v.strictObject({ place: PlaceRef, petname: ContactName }), params)
+      return await d.places.invite(p.place, await contactPetname(p.petname))
     },
     async placeRemove (params: { place: string, petname: string }): Promise<{ place: string, petname: string, generation: number }> {
-      const p = parseParams('placeRemove', v.strictObject({ place: PlaceRef, petname: Petname }), params)
-      return await d.places.remove(p.place, p.petname)
+      const p = parseParams('placeRemove', v.strictObject({ place: PlaceRef, petname: ContactName }), params)
+      return await d.places.remove(p.place, await contactPetname(p.petname))
     },
     async placeClose (params: { place: string }): Promise<PlaceInfo> {
       const p = parseParams('placeClose', v.strictObject({ place: PlaceRef }), params)
@@ -222,12 +240,12 @@ export function createService (d: ServiceDeps) {
       return await d.places.feed(p.place, p)
     },
     async dmSend (params: { petname: string, text: string }): Promise<PostResult & { place: string }> {
-      const p = parseParams('dmSend', v.strictObject({ petname: Petname, text: Text }), params)
-      return await d.places.dm(p.petname, p.text)
+      const p = parseParams('dmSend', v.strictObject({ petname: ContactName, text: Text }), params)
+      return await d.places.dm(await contactPetname(p.petname), p.text)
     },
     async profileShow (params?: { petname?: string }): Promise<Profile> {
-      const p = parseParams('profileShow', v.optional(v.strictObject({ petname: v.optional(Petname) }), {}), params)
-      return d.profiles.show(p.petname)
+      const p = parseParams('profileShow', v.optional(v.strictObject({ petname: v.optional(ContactName) }), {}), params)
+      return d.profiles.show(p.petname === undefined ? undefined : await contactPetname(p.petname))
     },
     async profileSet (params: { nick?: string, description?: string, avatar?: string | null }): Promise<Profile> {
       const p = parseParams('profileSet', v.strictObject({
@@ -242,8 +260,8 @@ export function createService (d: ServiceDeps) {
       return { events: [...new Set(p.events ?? SUBSCRIBABLE)] }
     },
     async dmFeed (params: { petname: string, since?: number, limit?: number }): Promise<FeedItem[]> {
-      const p = parseParams('dmFeed', v.strictObject({ petname: Petname, ...FeedParams }), params)
-      return await d.places.dmFeed(p.petname, p)
+      const p = parseParams('dmFeed', v.strictObject({ petname: ContactName, ...FeedParams }), params)
+      return await d.places.dmFeed(await contactPetname(p.petname), p)
     },
     async resolve (params: { name: string }): Promise<Resolved> {
       const p = parseParams('resolve', v.strictObject({ name: Name }), params)
