@@ -91,7 +91,7 @@ async function openNode (name: string, dir: string, heartbeatMs: number): Promis
       // as startDaemon does, minus the RPC server; plus the benchmark's heartbeat and byte counter
       const net = await createNetNode({
         peerKey: home.peerKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, relayClient: false, relayServer: false,
-        pubsubHeartbeatMs: heartbeatMs, countBytes: true
+        pubsubHeartbeatMs: heartbeatMs, countBytes: true, inboundConnectionsPerSecond: INBOUND_PER_SECOND
       })
       await net.start()
       const contacts = new Contacts({ sodium: home.sodium, store: home.store, net, egos }, home.defaultEgoId)
@@ -131,10 +131,16 @@ export async function befriend (a: BenchNode, b: BenchNode): Promise<void> {
 }
 
 /**
- * Connects every pair of `nodes` that is not connected yet. libp2p takes at most 5 inbound
- * connections per second from one host, and here every peer is 127.0.0.1, so dials go in rounds
- * of at most 4 per target, at least a second apart, and failures are retried in the next round.
- * Returns the pairs still unconnected after `maxRounds`.
+ * Inbound connections a bench node takes per second from one address: every peer here is
+ * 127.0.0.1, and libp2p's default (5) would make setting up a place of 50 take half a minute.
+ */
+const INBOUND_PER_SECOND = 200
+const DIALS_PER_ROUND = 50
+
+/**
+ * Connects every pair of `nodes` that is not connected yet, in rounds of at most DIALS_PER_ROUND
+ * per target (below INBOUND_PER_SECOND), at least a second apart; failures are retried in the next
+ * round. Returns the pairs still unconnected after `maxRounds`.
  */
 export async function connectAll (nodes: BenchNode[], maxRounds = 60): Promise<number> {
   const n = nodes.length
@@ -152,7 +158,7 @@ export async function connectAll (nodes: BenchNode[], maxRounds = 60): Promise<n
     const attempts: Array<Promise<void>> = []
     for (const [a, b] of missing) {
       const k = perTarget.get(b.peerId) ?? 0
-      if (k >= 4) continue
+      if (k >= DIALS_PER_ROUND) continue
       perTarget.set(b.peerId, k + 1)
       attempts.push(a.net.dial(b.peerId, b.addrs()).catch(() => {}))
     }

@@ -91,6 +91,11 @@ export interface NetOptions {
   relayServer: boolean
   /** Open connections at most; default MAX_CONNECTIONS. */
   maxConnections?: number
+  /**
+   * Inbound connections accepted per second from one IP address; default libp2p's (5). Benchmarks
+   * that run many nodes on 127.0.0.1 raise it; a node facing the network keeps the default.
+   */
+  inboundConnectionsPerSecond?: number
   /** Publish/subscribe (gossipsub); default true. When off, subscribe() and publish() raise PUBSUB_DISABLED. */
   pubsub?: boolean
   /**
@@ -278,7 +283,7 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: opts.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG })] : [],
-    connectionManager: { maxConnections: opts.maxConnections ?? MAX_CONNECTIONS, dialTimeout: DIAL_TIMEOUT_MS },
+    connectionManager: { maxConnections: opts.maxConnections ?? MAX_CONNECTIONS, dialTimeout: DIAL_TIMEOUT_MS, ...(opts.inboundConnectionsPerSecond !== undefined ? { inboundConnectionThreshold: opts.inboundConnectionsPerSecond } : {}) },
     services
   })
   return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, penalties, bytes)
