@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import { newToken, TOKEN_SUBPROTOCOL_PREFIX } from '../core/rpc/auth.js'
 import { connectRpc } from '../core/rpc/client.js'
+import { connectWebChannel } from '../core/rpc/webchannel-client.js'
 import { DEFAULT_CONFIG, rpcBindAddress } from '../core/daemon/config.js'
 import { hostHeaders, isLoopbackHost, normalizeCode, PAIR_SUBPROTOCOL, RemoteUi, UI_TOKENS_FILE } from '../core/rpc/remote.js'
 import { startRpcServer, type RpcServer } from '../core/rpc/server.js'
@@ -182,6 +183,25 @@ describe('remote UIs: pairing codes and UI tokens', function () {
       await assert.rejects(pair(server.port, normalizeCode(code), `evil.example:${server.port}`), /HTTP 403/)
       assert.deepEqual(calls, [])
       assert.equal(server.stats.refusedAuth, 3)
+    })
+
+    it('over QWebChannel a UI token sees no owner-only methods; the daemon token does', async () => {
+      const g = await pair(server.port, ui.createCode().code)
+      const asUi = await connectWebChannel(server.webchannelUrl, g.token, 'subprotocol')
+      const asOwner = await connectWebChannel(server.webchannelUrl, owner)
+      try {
+        assert.equal(typeof asUi.objects.secushare.hello, 'function')
+        assert.equal(asUi.objects.secushare.pairCreate, undefined)
+        assert.equal(await asUi.objects.secushare.hello(), 'hi')
+        assert.equal(typeof asOwner.objects.secushare.pairCreate, 'function')
+        const closed = closeCode(asUi.ws)
+        ui.revoke(g.id)
+        assert.equal(await closed, 1008)
+        assert.deepEqual(calls, ['hello'])
+      } finally {
+        await asUi.close()
+        await asOwner.close()
+      }
     })
 
     it('revoking a token closes its connections (1008) and refuses it afterwards', async () => {
