@@ -344,6 +344,8 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
       if (timer !== undefined) clearTimeout(timer)
       pending.delete(socket)
       accept(ws, path, uiToken)
+      // Revoked while the upgrade completed: closeUiToken has already run, so close it here.
+      if (uiToken !== undefined && opts.uiTokens?.verify(presented) !== uiToken) ws.close(1008, 'token revoked')
     })
   })
 
