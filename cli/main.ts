@@ -12,6 +12,7 @@ import { registerPlaces } from './commands/places.js'
 import { registerProfile } from './commands/profile.js'
 import { registerRelay } from './commands/relay.js'
 import { registerStatus } from './commands/status.js'
+import { registerUi } from './commands/ui.js'
 import { Context, type GlobalOptions } from './context.js'
 import { EXIT_OK, EXIT_USAGE, printError, processIo, type Io } from './output.js'
 
@@ -40,6 +41,7 @@ export function buildProgram (io: Io): { program: Command, json: () => boolean }
   registerProfile(program, context)
   registerNames(program, context)
   registerRelay(program, context)
+  registerUi(program, context)
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
   for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
   return { program, json: () => json }

@@ -66,6 +66,9 @@ export const ERROR_CODES = {
   RPC_REFUSED: 'the RPC server refused the connection (browser Origin, unexpected Host, too many failed logins or connections)',
   RPC_TIMEOUT: 'the daemon did not answer an RPC request in time',
   RPC_LISTEN_FAILED: 'the RPC server could not listen on its address (in use, not local, or not permitted)',
+  RPC_REMOTE_NOT_ALLOWED: 'the RPC address is not a loopback address and remote UIs were not allowed (--allow-remote-ui)',
+  PAIR_CODE_INVALID: 'the pairing code is unknown, already used, expired or voided',
+  UI_TOKEN_NOT_FOUND: 'no UI token with that id',
   // places
   PLACE_WIRE_INVALID: 'a place request or answer from a peer is malformed',
   PLACE_NOT_FOUND: 'no place with that id (or name) on this node',

@@ -122,6 +122,23 @@ export const RPC_EVENT_SEND_BUFFERED_BYTES = 64 * 1024
 export const MAX_RPC_REQUEST_HEAD_BYTES = 8 * 1024
 /** QWebChannel: arguments of one invokeMethod (our methods take one params object or none). */
 export const MAX_WEBCHANNEL_ARGS = 1
+/**
+ * Remote UIs (router mode, core/rpc/remote.ts). A pairing code is PAIR_CODE_CHARS characters of
+ * Crockford base32 (5 bits each: 60 bits), single-use, valid PAIR_TTL_DEFAULT_S unless the owner
+ * asks for PAIR_TTL_MIN_S to PAIR_TTL_MAX_S. At most MAX_PAIR_CODES are outstanding (the oldest is
+ * dropped). After PAIR_FAILURE_LIMIT wrong codes (from any address) every outstanding code is
+ * voided, on top of the per-address limit on failed authentications.
+ */
+export const PAIR_CODE_CHARS = 12
+export const PAIR_TTL_DEFAULT_S = 300
+export const PAIR_TTL_MIN_S = 10
+export const PAIR_TTL_MAX_S = 3600
+export const MAX_PAIR_CODES = 8
+export const PAIR_FAILURE_LIMIT = 20
+/** Remote UIs: UI tokens kept at once (pairing fails with LIMIT_EXCEEDED beyond; revoke one). */
+export const MAX_UI_TOKENS = 64
+/** Remote UIs: bytes of a UI token's name (given at `secushare pair --name`). */
+export const MAX_UI_TOKEN_NAME_BYTES = 64
 /** RPC client: how long a request waits for its answer by default. */
 export const RPC_REQUEST_TIMEOUT_MS = 30_000
 

@@ -4,17 +4,21 @@ import { loadConfig, parseSize, type ConfigOverrides } from '../../core/daemon/c
 import { startDaemon } from '../../core/daemon/daemon.js'
 import { initHome, STORE_FILE } from '../../core/home/home.js'
 import { Store } from '../../core/store/lmdb.js'
+import { SecushareError } from '../../protocol/errors.js'
 import type { Context } from '../context.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, placeKeyRotation?: string, relayQuota?: string, relayExpiry?: string, json?: boolean, nick?: string }
+interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, rpcListen?: string, allowRemoteUi?: boolean, uiHost?: string[], mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, placeKeyRotation?: string, relayQuota?: string, relayExpiry?: string, json?: boolean, nick?: string }
 
 function daemonOptions (cmd: Command): Command {
   return cmd
     .option('--listen <multiaddr>', 'listen on this libp2p address (repeatable; default /ip4/0.0.0.0/tcp/0)', collect)
     .option('--peer <multiaddr>', 'dial this peer at start, e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3… (repeatable)', collect)
     .option('--rpc <host:port>', 'JSON-RPC address (default 127.0.0.1:0, a free port)')
+    .option('--rpc-listen <host:port>', 'router mode: serve the RPC endpoints for UIs on the LAN here, e.g. 0.0.0.0:8420 (instead of --rpc; needs --allow-remote-ui)')
+    .option('--allow-remote-ui', 'allow an RPC address other than loopback (remote UIs pair with `secushare pair`)')
+    .option('--ui-host <name>', 'also accept this Host name from remote UIs, e.g. router.lan (repeatable)', collect)
     .option('--no-mdns', 'do not discover or announce on the LAN (mDNS)')
     .option('--dht', 'join the Kademlia DHT (to be found beyond the LAN)')
     .option('--relay-client', 'reach and be reached through circuit relays')
@@ -36,12 +40,13 @@ async function runDaemon (c: Context, o: DaemonFlags, cmd: Command): Promise<voi
   })
   const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli'
   const flags: ConfigOverrides = {
-    listen: o.listen, peers: o.peer, rpc: o.rpc,
+    listen: o.listen, peers: o.peer, rpc: o.rpc, rpcListen: o.rpcListen, allowRemoteUi: o.allowRemoteUi, uiHosts: o.uiHost,
     mdns: given('mdns') ? o.mdns : undefined, dht: o.dht, relayClient: o.relayClient, relayServer: o.relayServer,
     placeKeyRotation: o.placeKeyRotation === undefined ? undefined : Number(o.placeKeyRotation),
     relayQuota: o.relayQuota === undefined ? undefined : parseSize(o.relayQuota),
     relayExpiry: o.relayExpiry === undefined ? undefined : Number(o.relayExpiry)
   }
+  if (o.rpc !== undefined && o.rpcListen !== undefined) throw new SecushareError('INVALID_ARGUMENT', 'give --rpc or --rpc-listen, not both')
   const daemon = await startDaemon({
     home: c.home,
     config: loadConfig(c.home, flags),

@@ -7,6 +7,10 @@
  *     "listen": ["/ip4/0.0.0.0/tcp/0"],   // libp2p listen multiaddrs      (--listen, repeatable)
  *     "peers": [],                        // multiaddrs dialled at start   (--peer, repeatable)
  *     "rpc": "127.0.0.1:0",               // JSON-RPC host:port, 0 = free  (--rpc)
+ *     "rpcListen": null,                  // router mode: RPC host:port for UIs on the LAN, used
+ *                                         // instead of "rpc"; needs allowRemoteUi (--rpc-listen)
+ *     "allowRemoteUi": false,             // allow a non-loopback RPC address (--allow-remote-ui)
+ *     "uiHosts": [],                      // extra Host names remote UIs use: "router.lan" (--ui-host)
  *     "mdns": true,                       // LAN discovery                 (--no-mdns)
  *     "dht": false,                       // kad-dht                       (--dht)
  *     "relayClient": false,               // reach others through relays   (--relay-client)
@@ -21,6 +25,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SecushareError } from '../../protocol/errors.js'
 import { DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_RELAY_EXPIRY_S, MAX_RELAY_QUOTA_BYTES } from '../../protocol/limits.js'
+import { isLoopbackHost } from '../rpc/remote.js'
 import { v } from '../rpc/validate.js'
 
 export const CONFIG_FILE = 'config.json'
@@ -29,6 +34,12 @@ export interface DaemonConfig {
   listen: string[]
   peers: string[]
   rpc: string
+  /** Router mode: the RPC address for remote UIs (wins over `rpc`); null: use `rpc`. */
+  rpcListen: string | null
+  /** A non-loopback RPC address is refused (RPC_REMOTE_NOT_ALLOWED) unless this is true. */
+  allowRemoteUi: boolean
+  /** Host header names (`name` or `name:port`) accepted besides the bound address and loopback. */
+  uiHosts: string[]
   mdns: boolean
   dht: boolean
   relayClient: boolean
@@ -49,6 +60,9 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
   listen: ['/ip4/0.0.0.0/tcp/0'],
   peers: [],
   rpc: '127.0.0.1:0',
+  rpcListen: null,
+  allowRemoteUi: false,
+  uiHosts: [],
   mdns: true,
   dht: false,
   relayClient: false,
@@ -60,10 +74,15 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
 
 const multiaddr = v.pipe(v.string(), v.regex(/^\//, 'a multiaddr starts with "/"'), v.maxLength(256))
 const KeyRotation = v.pipe(v.number(), v.integer(), v.minValue(MIN_KEY_ROTATION_S), v.maxValue(MAX_KEY_ROTATION_S))
+/** A DNS name or IPv4 address, optionally with a port: what a remote UI puts in its Host header. */
+const UiHost = v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]{1,253}(?::\d{1,5})?$/, 'a host name, optionally with :PORT'))
 const ConfigSchema = v.strictObject({
   listen: v.optional(v.pipe(v.array(multiaddr), v.minLength(1), v.maxLength(16))),
   peers: v.optional(v.pipe(v.array(multiaddr), v.maxLength(64))),
   rpc: v.optional(v.string()),
+  rpcListen: v.optional(v.nullable(v.string())),
+  allowRemoteUi: v.optional(v.boolean()),
+  uiHosts: v.optional(v.pipe(v.array(UiHost), v.maxLength(16))),
   mdns: v.optional(v.boolean()),
   dht: v.optional(v.boolean()),
   relayClient: v.optional(v.boolean()),
@@ -105,7 +124,23 @@ export function loadConfig (home: string, flags: ConfigOverrides = {}): DaemonCo
     throw new SecushareError('INVALID_ARGUMENT', `the relay expiry is 1 to ${MAX_RELAY_EXPIRY_S} seconds, not ${String(config.relayExpiry)}`)
   }
   parseHostPort(config.rpc)
+  if (config.rpcListen !== null) parseHostPort(config.rpcListen)
+  if (!v.is(v.array(UiHost), config.uiHosts)) throw new SecushareError('INVALID_ARGUMENT', `--ui-host takes a host name, optionally with :PORT, not ${JSON.stringify(config.uiHosts)}`)
   return config
+}
+
+/**
+ * The RPC address the daemon binds (`rpcListen`, else `rpc`). RPC_REMOTE_NOT_ALLOWED when it is not
+ * a loopback address and `allowRemoteUi` is false: exposing the UI API to the LAN is a decision.
+ */
+export function rpcBindAddress (config: DaemonConfig): { host: string, port: number } {
+  const addr = parseHostPort(config.rpcListen ?? config.rpc)
+  if (!isLoopbackHost(addr.host) && !config.allowRemoteUi) {
+    throw new SecushareError('RPC_REMOTE_NOT_ALLOWED',
+      `the RPC address ${addr.host} is reachable from other machines; add --allow-remote-ui (config "allowRemoteUi": true) to serve remote UIs, or bind 127.0.0.1`,
+      { host: addr.host })
+  }
+  return addr
 }
 
 /** `--relay-quota`: bytes, or a number with K, M or G (KiB, MiB, GiB): `256M`. */

@@ -19,8 +19,9 @@ import { EventBus } from '../rpc/event-bus.js'
 import { wireEvents } from '../rpc/events.js'
 import { WEBCHANNEL_SUBPROTOCOL } from '../rpc/webchannel.js'
 import { startRpcServer, type RpcServer } from '../rpc/server.js'
-import { createService } from '../rpc/service.js'
-import { parseHostPort, type DaemonConfig } from './config.js'
+import { createService, OWNER_ONLY_METHODS } from '../rpc/service.js'
+import { rpcBindAddress, type DaemonConfig } from './config.js'
+import { RemoteUi } from '../rpc/remote.js'
 import { lockHome, removeRpcFiles, writeRpcFiles } from './files.js'
 
 export interface Daemon {
@@ -39,7 +40,7 @@ export interface DaemonOptions {
 }
 
 export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
-  const rpcAddr = parseHostPort(o.config.rpc)
+  const rpcAddr = rpcBindAddress(o.config)
   const cleanup: Array<() => Promise<void> | void> = [lockHome(o.home)]
   const stop = async (): Promise<void> => {
     for (const step of cleanup.splice(0).reverse()) {
@@ -96,14 +97,18 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
 
     const token = newToken()
     let rpc: RpcServer | undefined
-    const service = createService({ home, net, contacts, places, profiles, names, relays: relayClient, rpcUrl: () => rpc?.url ?? '' })
+    const remote = new RemoteUi({ home: o.home })
+    const ui = { remote, pairUrls: () => rpc?.pairUrls ?? [], connections: () => rpc?.uiConnections() ?? new Map<string, number>() }
+    const service = createService({ home, net, contacts, places, profiles, names, relays: relayClient, rpcUrl: () => rpc?.url ?? '', ui })
     const events = new EventBus()
     cleanup.push(wireEvents({ home, net, contacts, places }, events))
     rpc = await startRpcServer({
       host: rpcAddr.host, port: rpcAddr.port, token, service, events,
+      allowedHosts: o.config.uiHosts, uiTokens: remote, ownerOnly: OWNER_ONLY_METHODS,
       onInternalError: (e, method) => { o.warn(`internal error in ${method}: ${(e as Error)?.stack ?? String(e)}`) }
     })
     const server = rpc
+    remote.onRevoke = (id) => server.closeUiToken(id)
     cleanup.push(async () => { await server.close() })
     writeRpcFiles(o.home, token, {
       url: server.url, pid: process.pid, peerId: net.peerId, auth: ['bearer', 'subprotocol'],

@@ -17,6 +17,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { handleRpc, isJsonRpcRequest, type JsonRpcRequest, type JsonRpcResponse } from 'typed-rpc/server'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
@@ -29,6 +30,7 @@ import {
 import { offeredProtocols, presentedToken, RPC_SUBPROTOCOL, TOKEN_PATTERN, tokenMatches } from './auth.js'
 import { EventBus, type EventName, type NodeStatus } from './event-bus.js'
 import { EventQueue } from './event-queue.js'
+import { hostHeaders, isWildcardHost, PAIR_PATH, PAIR_SUBPROTOCOL, type Grant } from './remote.js'
 import { propertyUpdate, WEBCHANNEL_PATH, WEBCHANNEL_SUBPROTOCOL, WebChannelSession } from './webchannel.js'
 
 export const RPC_PATH = '/rpc'
@@ -37,7 +39,7 @@ export const SUBSCRIBE_METHOD = 'subscribe'
 /** Methods only JSON-RPC publishes (a QWebChannel client connects to signals instead). */
 const JSONRPC_ONLY = new Set([SUBSCRIBE_METHOD])
 /** Subprotocol of each endpoint, by path. */
-const ENDPOINTS: ReadonlyMap<string, string> = new Map([[RPC_PATH, RPC_SUBPROTOCOL], [WEBCHANNEL_PATH, WEBCHANNEL_SUBPROTOCOL]])
+const ENDPOINTS: ReadonlyMap<string, string> = new Map([[RPC_PATH, RPC_SUBPROTOCOL], [WEBCHANNEL_PATH, WEBCHANNEL_SUBPROTOCOL], [PAIR_PATH, PAIR_SUBPROTOCOL]])
 
 /** JSON-RPC error codes used by the server. */
 export const JSONRPC_PARSE_ERROR = -32700
@@ -70,6 +72,14 @@ export interface RpcServerOptions {
    * for a remote UI reaching a daemon bound to a LAN address by name. Default none.
    */
   allowedHosts?: string[]
+  /**
+   * Remote UIs (remote.ts): `verify` maps a UI token to its id (undefined: not one); `redeem`
+   * consumes a pairing code presented at `/pair` and returns what issues the UI token. Without
+   * them only `token` is accepted and `/pair` refuses every code (401).
+   */
+  uiTokens?: { verify: (token: string | undefined) => string | undefined, redeem: (code: string | undefined) => (() => Grant) | undefined }
+  /** Methods only a client authenticated with `token` itself may call (UI tokens get NOT_FOUND). */
+  ownerOnly?: readonly string[]
   /** Called with every error that is not a SecushareError (a bug); default: one line on stderr. */
   onInternalError?: (err: unknown, method: string) => void
   /** Events and status forwarded to clients (JSON-RPC after `subscribe`, QWebChannel). Default: none ever. */
@@ -88,6 +98,12 @@ export interface RpcServer {
    * already MAX_RPC_CLIENT_BUFFERED_BYTES behind is disconnected (1013) instead of sent to.
    */
   notify: (method: string, params: unknown) => void
+  /** Closes (1008) every connection authenticated with the UI token `id`; returns how many. */
+  closeUiToken: (id: string) => number
+  /** Open connections per UI token id. */
+  uiConnections: () => Map<string, number>
+  /** ws://HOST:PORT/pair, with each name a remote UI may use for HOST (bound host or interfaces). */
+  readonly pairUrls: string[]
   /** Closes every client (1001) and the listener; resolves when all sockets are gone. */
   close: () => Promise<void>
   /** Live counters: open WebSocket connections, and upgrades refused for a missing or wrong token. */
@@ -96,6 +112,8 @@ export interface RpcServer {
 
 interface Client {
   ws: WebSocket
+  /** The UI token the client authenticated with (remote.ts), or undefined for the daemon's token. */
+  uiToken: string | undefined
   /** Runs one text message (JSON-RPC request or QWebChannel frame). */
   handle: (text: string) => Promise<void>
   /** Events not yet written to the socket. */
@@ -208,6 +226,8 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
   const channelMethods = [...methods].filter((m) => !JSONRPC_ONLY.has(m))
   const bus = opts.events ?? new EventBus()
   const allowedOrigins = new Set(opts.allowedOrigins ?? [])
+  const ownerOnly = new Set(opts.ownerOnly ?? [])
+  const uiChannelMethods = channelMethods.filter((m) => !ownerOnly.has(m))
   const onInternalError = opts.onInternalError ?? defaultInternalError
   const limiter = new AuthLimiter()
   const clients = new Set<Client>()
@@ -278,7 +298,37 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
       refuse(socket, 429, 'too many failed authentications', { 'Retry-After': String(Math.ceil(blocked / 1000)) })
       return
     }
-    if (!tokenMatches(opts.token, presentedToken(req.headers, subprotocol))) {
+    const presented = presentedToken(req.headers, subprotocol)
+    if (path === PAIR_PATH) {
+      const grant = opts.uiTokens?.redeem(presented)
+      if (grant === undefined) {
+        stats.refusedAuth++
+        limiter.fail(addr, now)
+        refuse(socket, 401, 'pairing code missing, wrong, used or expired', { 'WWW-Authenticate': 'Bearer realm="secushare-pair"' })
+        return
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const timer = pending.get(socket)
+        if (timer !== undefined) clearTimeout(timer)
+        pending.delete(socket)
+        ws.on('error', () => { /* closed below */ })
+        let answer: Record<string, unknown>
+        try {
+          const g = grant()
+          answer = { id: g.id, name: g.name, token: g.token, endpoints: { jsonrpc: `ws://${req.headers.host ?? ''}${RPC_PATH}`, webchannel: `ws://${req.headers.host ?? ''}${WEBCHANNEL_PATH}` } }
+        } catch (e) {
+          if (!isSecushareError(e)) onInternalError(e, 'pair')
+          answer = { error: isSecushareError(e) ? e.toJSON() : { code: 'INTERNAL', message: 'internal error in pair', detail: {} } }
+        }
+        ws.send(JSON.stringify(answer), () => { ws.close(1000, 'paired') })
+        const t = setTimeout(() => { ws.terminate() }, CLOSE_GRACE_MS * 2)
+        t.unref()
+        ws.once('close', () => { clearTimeout(t) })
+      })
+      return
+    }
+    const uiToken = tokenMatches(opts.token, presented) ? undefined : opts.uiTokens?.verify(presented)
+    if (uiToken === undefined && !tokenMatches(opts.token, presented)) {
       stats.refusedAuth++
       limiter.fail(addr, now)
       refuse(socket, 401, 'token missing or wrong', { 'WWW-Authenticate': 'Bearer realm="secushare"' })
@@ -293,7 +343,9 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
       const timer = pending.get(socket)
       if (timer !== undefined) clearTimeout(timer)
       pending.delete(socket)
-      accept(ws, path)
+      accept(ws, path, uiToken)
+      // Revoked while the upgrade completed: closeUiToken has already run, so close it here.
+      if (uiToken !== undefined && opts.uiTokens?.verify(presented) !== uiToken) ws.close(1008, 'token revoked')
     })
   })
 
@@ -347,7 +399,7 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     }
     const notification = isRecord(msg) && !('id' in msg)
     const method = req.method
-    if (!methods.has(method)) {
+    if (!methods.has(method) || (c.uiToken !== undefined && ownerOnly.has(method))) {
       if (!notification) reply(c, errorResponse(req.id, JSONRPC_METHOD_NOT_FOUND, 'NOT_FOUND', `no RPC method ${JSON.stringify(clip(method))}`), '-')
       return
     }
@@ -404,14 +456,14 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     })
   }
 
-  const accept = (ws: WebSocket, path: string): void => {
+  const accept = (ws: WebSocket, path: string, uiToken: string | undefined): void => {
     const c: Client = {
-      ws, handle: async (text) => { await dispatch(c, text) }, events: new EventQueue(), subscribed: new Set(), session: undefined,
+      ws, uiToken, handle: async (text) => { await dispatch(c, text) }, events: new EventQueue(), subscribed: new Set(), session: undefined,
       pumpScheduled: false, inflight: 0, queue: [], paused: false, dropping: false
     }
     if (path === WEBCHANNEL_PATH) {
       const session = new WebChannelSession({
-        methods: channelMethods,
+        methods: uiToken === undefined ? channelMethods : uiChannelMethods,
         call: async (method, args) => await (service as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args),
         send: (msg) => { sendJson(c, msg, 'webchannel') },
         status: () => bus.status,
@@ -523,14 +575,16 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
   http.on('error', (e) => { onInternalError(e, 'listener') })
   const address = http.address()
   const port = typeof address === 'object' && address !== null ? address.port : opts.port
-  const hostNames = [hostForUrl(opts.host), 'localhost', '127.0.0.1', '[::1]'].map((h) => h.toLowerCase())
-  allowedHosts = new Set([
-    ...hostNames.map((h) => `${h}:${port}`),
-    ...(port === 80 ? hostNames : []),
-    ...(opts.allowedHosts ?? []).map((h) => h.toLowerCase())
-  ])
-  const url = `ws://${hostForUrl(opts.host)}:${port}${RPC_PATH}`
-  const webchannelUrl = `ws://${hostForUrl(opts.host)}:${port}${WEBCHANNEL_PATH}`
+  const interfaceAddrs = isWildcardHost(opts.host)
+    ? Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((i) => !i.internal && (i.family === 'IPv4' || opts.host === '::')).map((i) => i.address.replace(/%.*$/, '')))
+    : []
+  allowedHosts = hostHeaders(opts.host, port, interfaceAddrs, opts.allowedHosts ?? [])
+  // Local clients (rpc.json) reach a wildcard bind through loopback.
+  const localHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host
+  const url = `ws://${hostForUrl(localHost)}:${port}${RPC_PATH}`
+  const webchannelUrl = `ws://${hostForUrl(localHost)}:${port}${WEBCHANNEL_PATH}`
+  const pairHosts = isWildcardHost(opts.host) ? [...interfaceAddrs, ...(opts.allowedHosts ?? [])] : [opts.host, ...(opts.allowedHosts ?? [])]
+  const pairUrls = [...new Set(pairHosts.map((h) => /:\d+$/.test(h) && !h.endsWith(']') && h.split(':').length === 2 ? `ws://${h}${PAIR_PATH}` : `ws://${hostForUrl(h)}:${port}${PAIR_PATH}`))]
 
   const close = async (): Promise<void> => {
     if (closing !== undefined) return await closing
@@ -556,6 +610,21 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     port,
     stats,
     close,
+    pairUrls,
+    closeUiToken (id: string): number {
+      let n = 0
+      for (const c of clients) {
+        if (c.uiToken !== id) continue
+        n++
+        drop(c, 1008, 'token revoked')
+      }
+      return n
+    },
+    uiConnections (): Map<string, number> {
+      const m = new Map<string, number>()
+      for (const c of clients) if (c.uiToken !== undefined) m.set(c.uiToken, (m.get(c.uiToken) ?? 0) + 1)
+      return m
+    },
     notify (method: string, params: unknown): void {
       const text = JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params })
       const bytes = Buffer.byteLength(text)

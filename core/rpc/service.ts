@@ -51,6 +51,10 @@
  *                                              contacts: [{petname, relays, received}] (the relays my contacts told me they use)}
  *   relayDrop({petname})                       RelayInfo (the relay as it was)
  *   relayFetch()                               {added}: fetch from my relays now
+ * Owner only (OWNER_ONLY_METHODS: refused to clients holding a UI token; docs/rpc.md "Remote UIs"):
+ *   pairCreate({ttlSeconds?, name?})           {code, expires, name, urls}: a one-time pairing code for a remote UI
+ *   uiTokenList()                              [{id, name, created, connections}]
+ *   uiTokenRevoke({id})                        {id, name, created, closed}: the token is deleted, its connections closed
  * feed and dmFeed items of my own posts carry `delivery`: {state: 'local'} | {state: 'relayed', relays} | {state: 'delivered'}.
  * A `place` parameter is a place id (64 hex digits) or a place's name when no other place has it.
  * The `petname` of placeInvite, placeRemove, dmSend, dmFeed and profileShow may also be a name
@@ -72,6 +76,14 @@ import type { RelayServerStats } from '../relay/server.js'
 import { SUBSCRIBABLE } from './event-bus.js'
 import { isSecushareError, SecushareError } from '../../protocol/errors.js'
 import { parseParams, v } from './validate.js'
+import type { RemoteUi } from './remote.js'
+import { MAX_UI_TOKEN_NAME_BYTES, PAIR_TTL_MAX_S, PAIR_TTL_MIN_S } from '../../protocol/limits.js'
+
+/** Methods a client holding a UI token may not call (it must not mint or revoke tokens). */
+export const OWNER_ONLY_METHODS = ['pairCreate', 'uiTokenList', 'uiTokenRevoke'] as const
+
+/** Remote UIs (remote.ts) and what the RPC server knows of them. */
+export interface RemoteUiDeps { remote: RemoteUi, pairUrls: () => string[], connections: () => Map<string, number> }
 
 export interface DaemonStatus extends HomeStatus {
   addrs: string[]
@@ -89,7 +101,7 @@ const Petname = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const ContactName = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NAME_DEPTH * 65))
 const NoParams = v.optional(v.strictObject({}))
 
-export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, names: Names, relays: Relays, rpcUrl: () => string }
+export interface ServiceDeps { home: Home, net: NetNode, contacts: Contacts, places: Places, profiles: Profiles, names: Names, relays: Relays, rpcUrl: () => string, ui?: RemoteUiDeps }
 
 const PlaceRef = v.pipe(v.string(), v.minLength(1), v.maxLength(128))
 /** Someone who asked to enter: their ego (64 hex digits, or a unique prefix of 8 or more) or a contact's petname. */
@@ -302,8 +314,34 @@ export function createService (d: ServiceDeps) {
     async contactVouches (params: { ego: string, nick?: string }): Promise<Vouches> {
       const p = parseParams('contactVouches', v.strictObject({ ego: Hex64, nick: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))) }), params)
       return await d.names.vouches(p.ego, p.nick)
+    },
+
+    async pairCreate (params?: { ttlSeconds?: number, name?: string }): Promise<{ code: string, expires: number, name: string, urls: string[] }> {
+      const p = parseParams('pairCreate', v.optional(v.strictObject({
+        ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(PAIR_TTL_MIN_S), v.maxValue(PAIR_TTL_MAX_S))),
+        name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxBytes(MAX_UI_TOKEN_NAME_BYTES)))
+      })), params)
+      const ui = remoteUi(d)
+      return { ...ui.remote.createCode(p?.ttlSeconds, p?.name), urls: ui.pairUrls() }
+    },
+
+    async uiTokenList (params?: Record<string, never>): Promise<Array<{ id: string, name: string, created: number, connections: number }>> {
+      parseParams('uiTokenList', NoParams, params)
+      const ui = remoteUi(d)
+      const open = ui.connections()
+      return ui.remote.list().map((t) => ({ ...t, connections: open.get(t.id) ?? 0 }))
+    },
+
+    async uiTokenRevoke (params: { id: string }): Promise<{ id: string, name: string, created: number, closed: number }> {
+      const p = parseParams('uiTokenRevoke', v.strictObject({ id: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'a UI token id is 16 lowercase hex digits')) }), params)
+      return remoteUi(d).remote.revoke(p.id)
     }
   }
+}
+
+function remoteUi (d: ServiceDeps): RemoteUiDeps {
+  if (d.ui === undefined) throw new SecushareError('NOT_FOUND', 'this daemon has no remote UI support')
+  return d.ui
 }
 
 export type Service = ReturnType<typeof createService>
