@@ -50,6 +50,9 @@ export const MAX_ENTRY_TEXT_BYTES = 512
 export const MAX_PENDING_ENTRIES = 256
 /** An entry request signed further than this from the host's clock is refused (replays age out). */
 export const MAX_ENTRY_CLOCK_SKEW_MS = 10 * 60_000
+/** Identities and profiles: bytes of a nick (what a person calls themselves) and of a profile description. */
+export const MAX_NICK_BYTES = 64
+export const MAX_DESCRIPTION_BYTES = 1024
 /** Petnames: bytes of the name a person gives a contact. */
 export const MAX_PETNAME_BYTES = 64
 /** One contact-handshake message (a PSYC packet in one frame). */
@@ -78,6 +81,17 @@ export const MAX_FRAME_PREFIX_BYTES = 4
 export const MAX_CONNECTIONS = 256
 /** Network, local policy: inbound streams of one protocol open at once on one connection. */
 export const MAX_INBOUND_STREAMS_PER_PROTOCOL = 32
+/**
+ * Network, local policy: the same per protocol where it is smaller (one more stream on that
+ * connection is reset): places, relays and zone lookups 16, introductions 8, contact handshakes 4.
+ */
+export const MAX_PLACE_STREAMS = 16
+export const MAX_RELAY_STREAMS = 16
+export const MAX_ZONE_STREAMS = 16
+export const MAX_INTRODUCTION_STREAMS = 8
+export const MAX_HANDSHAKE_STREAMS = 4
+/** Store, local policy: writes committed together at most (group commit); more wait for the next commit. */
+export const MAX_WRITES_PER_COMMIT = 256
 
 /**
  * RPC (core/rpc), local policy between a daemon and its own CLI and UIs (peers never see it).
@@ -164,6 +178,14 @@ export const MAX_STATE_VARS = 256
  * missing (core/places/state.ts StateSequencer); more are handed back unapplied ("held-full").
  */
 export const MAX_STATE_HELD = 256
+/** Profiles: bytes of an avatar, one state value (a small image, e.g. 64×64 WebP or PNG). */
+export const MAX_AVATAR_BYTES = MAX_STATE_VALUE_BYTES
+/** Places: an envelope id more than this beyond my head is refused (a flood of far-future ids would open gaps). */
+export const MAX_ID_AHEAD = 4096
+/** Places: envelopes in one replay answer. Wire limit. */
+export const MAX_REPLAY_BATCH = 1000
+/** Places, local policy: the longest `placeKeyRotation` (seconds; the shortest is one second). */
+export const MAX_KEY_ROTATION_S = 365 * 24 * 3600
 
 /**
  * Network, local policy: bytes (UTF-8) of a publish/subscribe topic this node subscribes or
@@ -242,6 +264,8 @@ export const RELAY_DEPOSIT_BURST = 512
 export const RELAY_DEPOSITS_PER_SECOND = 128
 /** Relays, local policy: requests one relay stream may carry (one after another). */
 export const MAX_RELAY_REQUESTS_PER_STREAM = 4096
+/** Relays, local policy: fetch rounds (fetch, acknowledge) per relay and batch of tags before giving up for this time. */
+export const MAX_FETCH_ROUNDS = 64
 /** Relays, local policy: expired blobs removed per garbage-collection transaction. */
 export const RELAY_GC_BATCH = 256
 /** Relays, local policy: peers whose deposit rate is tracked in memory (the least recent is forgotten). */

@@ -44,11 +44,19 @@ export class WireCodec {
     }
     const method = p.content?.method
     if (method === undefined || method === null) throw this.bad('no method')
+    // requests carry fields only: a body or routing lines would be ignored, so they are refused
+    if (p.routing.length > 0 || p.content?.data !== null) throw this.bad('routing lines or a body after the method')
     const fields = new Map<string, Uint8Array>()
     for (const line of p.content?.entity ?? []) {
       if ('lone' in line || line.op !== ':') throw this.bad('unexpected entity line')
+      // one byte form per request: a field given twice would be read as either value
+      if (fields.has(line.name)) throw this.bad(`${line.name} given twice`)
       fields.set(line.name, line.value)
     }
+    // one byte form per request (the packet codec also takes a content length or the length form
+    // of a value where the encoder would not write one): what decodes must re-encode identically
+    const again = this.encode(method, Object.fromEntries(fields))
+    if (Buffer.compare(Buffer.from(again), Buffer.from(bytes)) !== 0) throw this.bad('not in the canonical form')
     return { method, fields }
   }
 

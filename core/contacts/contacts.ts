@@ -6,7 +6,7 @@
 import { CONTACT_PROTOCOL } from '../../protocol/contact.js'
 import { SecushareError } from '../../protocol/errors.js'
 import { decodeInvite, encodeInvite, INVITE_SECRET_BYTES } from '../../protocol/invite.js'
-import { DEFAULT_INVITE_TTL_S, MAX_INVITE_TTL_S, MAX_NEARBY_PEERS } from '../../protocol/limits.js'
+import { DEFAULT_INVITE_TTL_S, MAX_HANDSHAKE_STREAMS, MAX_INVITE_TTL_S, MAX_NEARBY_PEERS } from '../../protocol/limits.js'
 import { egoIdOf, type Ego } from '../identity/ego.js'
 import { fingerprint } from '../identity/fingerprint.js'
 import type { NetNode } from '../net/node.js'
@@ -55,7 +55,7 @@ export class Contacts {
         this.failedHandshakes++
         stream.abort('handshake failed')
       }
-    }, { maxInboundStreams: 4 })
+    }, { maxInboundStreams: MAX_HANDSHAKE_STREAMS })
     this.unsubscribe.push(
       this.net.on('peer:connect', (peerId) => {
         const c = this.book.byPeer(peerId)

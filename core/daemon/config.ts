@@ -24,7 +24,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SecushareError } from '../../protocol/errors.js'
-import { DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_RELAY_EXPIRY_S, MAX_RELAY_QUOTA_BYTES } from '../../protocol/limits.js'
+import { DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_KEY_ROTATION_S, MAX_RELAY_EXPIRY_S, MAX_RELAY_QUOTA_BYTES } from '../../protocol/limits.js'
 import { isLoopbackHost } from '../rpc/remote.js'
 import { v } from '../rpc/validate.js'
 
@@ -54,7 +54,7 @@ export interface DaemonConfig {
 
 /** Bounds of `placeKeyRotation`: one second (tests) to a year; the default is 7 days. */
 export const MIN_KEY_ROTATION_S = 1
-export const MAX_KEY_ROTATION_S = 365 * 24 * 3600
+export { MAX_KEY_ROTATION_S } from '../../protocol/limits.js'
 
 export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
   listen: ['/ip4/0.0.0.0/tcp/0'],

@@ -6,10 +6,11 @@
  */
 import { SecushareError } from '../../protocol/errors.js'
 import type { Sodium } from '../crypto/sodium.js'
+import { MAX_NICK_BYTES } from '../../protocol/limits.js'
 
 export const EGO_ID_PATTERN = /^[0-9a-f]{64}$/
-/** Nicks are what a person calls themselves; shown to contacts. */
-export const MAX_NICK_BYTES = 64
+/** Nicks are what a person calls themselves; shown to contacts (the limit lives in protocol/limits.ts). */
+export { MAX_NICK_BYTES }
 
 export interface Ego {
   id: string

@@ -3,6 +3,7 @@
  * (serve.ts), introductions (introductions.ts) and common contacts (vouch.ts). docs/names.md.
  */
 import { SecushareError } from '../../protocol/errors.js'
+import { MAX_INTRODUCTION_STREAMS, MAX_ZONE_STREAMS } from '../../protocol/limits.js'
 import { INTRODUCTION_PROTOCOL, ZONE_PROTOCOL } from '../../protocol/names-wire.js'
 import { decodeNodeValue, decodePlaceValue, encodeNodeValue, encodePlaceValue, type RecordType } from '../../protocol/zone-record.js'
 import type { ContactBook } from '../contacts/book.js'
@@ -44,8 +45,8 @@ export class Names {
   }
 
   async start (): Promise<void> {
-    await this.d.net.handle(ZONE_PROTOCOL, async (s) => { await this.server.answer(s) }, { maxInboundStreams: 16 })
-    await this.d.net.handle(INTRODUCTION_PROTOCOL, async (s) => { await this.introductions.answer(s) }, { maxInboundStreams: 8 })
+    await this.d.net.handle(ZONE_PROTOCOL, async (s) => { await this.server.answer(s) }, { maxInboundStreams: MAX_ZONE_STREAMS })
+    await this.d.net.handle(INTRODUCTION_PROTOCOL, async (s) => { await this.introductions.answer(s) }, { maxInboundStreams: MAX_INTRODUCTION_STREAMS })
   }
 
   async resolve (name: string): Promise<Resolved> {

@@ -195,6 +195,13 @@ export interface NetNode {
   openStream (peerId: string, addrs: string[], protocol: string, signal?: AbortSignal): Promise<FrameStream>
   /** Closes every connection to the peer. */
   hangUp (peerId: string): Promise<void>
+  /**
+   * Deny list (local policy, kept in memory): hangs up on the peer and refuses every connection
+   * with it, dialled or inbound, at the connection gater, until unblock(). Tests partition a
+   * network with it; it could also back a user's block list.
+   */
+  block (peerId: string): Promise<void>
+  unblock (peerId: string): void
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof NetEvents> (event: K, fn: (e: NetEvents[K]) => void): () => void
   /** Faults survived so far. */
@@ -274,6 +281,8 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     services.pubsub = (components) => pubsub(components as Parameters<typeof pubsub>[0])
   }
   const bytes = opts.countBytes === true ? new ByteCounter() : undefined
+  const denied = new Set<string>()
+  const deny = (peer: { toString: () => string }): boolean => denied.has(peer.toString())
   const p2p = await createLibp2p({
     start: false,
     ...(bytes !== undefined ? { metrics: () => byteCountingMetrics(bytes) } : {}),
@@ -284,9 +293,10 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     streamMuxers: [yamux()],
     peerDiscovery: opts.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG })] : [],
     connectionManager: { maxConnections: opts.maxConnections ?? MAX_CONNECTIONS, dialTimeout: DIAL_TIMEOUT_MS, ...(opts.inboundConnectionsPerSecond !== undefined ? { inboundConnectionThreshold: opts.inboundConnectionsPerSecond } : {}) },
+    connectionGater: { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny },
     services
   })
-  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, penalties, bytes)
+  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, penalties, bytes, denied)
 }
 
 type ServiceFactories = NonNullable<Libp2pOptions['services']>
@@ -303,7 +313,7 @@ class Libp2pNode implements NetNode {
   private readonly subs = new Map<string, Subscription>()
   private readonly verdicts: PubsubStats = { accepted: 0, ignored: 0, rejected: 0 }
 
-  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly penalties: PenaltyBook, private readonly bytes?: ByteCounter) {
+  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly penalties: PenaltyBook, private readonly bytes: ByteCounter | undefined, private readonly denied: Set<string>) {
     this.peerId = p2p.peerId.toString()
     pubsub?.addEventListener('gossipsub:message', (evt) => { this.deliver(evt.detail) })
     p2p.addEventListener('peer:connect', (evt) => { this.emit('peer:connect', evt.detail.toString()) })
@@ -382,6 +392,14 @@ class Libp2pNode implements NetNode {
   }
 
   async hangUp (peerId: string): Promise<void> { await this.p2p.hangUp(parsePeerId(peerId)) }
+
+  async block (peerId: string): Promise<void> {
+    const id = parsePeerId(peerId)
+    this.denied.add(id.toString())
+    await this.p2p.hangUp(id)
+  }
+
+  unblock (peerId: string): void { this.denied.delete(parsePeerId(peerId).toString()) }
 
   on<K extends keyof NetEvents> (event: K, fn: Listener<K>): () => void {
     const set = this.listeners[event] as Set<Listener<K>>

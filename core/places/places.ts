@@ -5,7 +5,7 @@
  * get anything about it.
  */
 import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
-import { MAX_FRAME_BYTES } from '../../protocol/limits.js'
+import { MAX_FRAME_BYTES, MAX_PLACE_STREAMS, MAX_REPLAY_BATCH } from '../../protocol/limits.js'
 import { decodePlaceMessage, encodePlaceMessage, type PlaceMessage, type StateOp } from '../../protocol/place-message.js'
 import { decodeWire, encodeWire, PLACE_PROTOCOL, throwIfFailure, wireBytes, wireNumber, type WireMessage, type WireValue } from '../../protocol/place-wire.js'
 import type { ContactBook, ContactRecord } from '../contacts/book.js'
@@ -37,8 +37,8 @@ export const PERIODIC_CATCHUP_MS = 60_000
 export const KEY_REQUEST_INTERVAL_MS = 2_000
 /** A gap in a place's ids is left this long to close by gossip before a replay is asked for. */
 export const GAP_WAIT_MS = 500
-/** Envelopes per replay answer. */
-export const MAX_REPLAY_BATCH = 1000
+/** Envelopes per replay answer (protocol/limits.ts). */
+export { MAX_REPLAY_BATCH }
 /** Default interval between key generations of a hosted place (the daemon's `placeKeyRotation`). */
 export const DEFAULT_KEY_ROTATION_MS = 7 * 24 * 3600_000
 /** The rotation timer looks at the hosted places this often at most (a quarter of the interval at least). */
@@ -103,7 +103,7 @@ export class Places {
   private get db (): Store { return this.d.store }
 
   async start (): Promise<void> {
-    await this.d.net.handle(PLACE_PROTOCOL, async (stream) => { await this.answer(stream) }, { maxInboundStreams: 16 })
+    await this.d.net.handle(PLACE_PROTOCOL, async (stream) => { await this.answer(stream) }, { maxInboundStreams: MAX_PLACE_STREAMS })
     for (const p of this.all()) if (!p.left) this.subscribe(p)
     this.unsubscribe.push(this.d.net.on('peer:connect', (peer) => {
       for (const p of this.all()) {

@@ -8,7 +8,7 @@
  * Home places are left out of `place list`.
  */
 import { SecushareError } from '../../protocol/errors.js'
-import { MAX_STATE_VALUE_BYTES } from '../../protocol/limits.js'
+import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES } from '../../protocol/limits.js'
 import type { StateOp } from '../../protocol/place-message.js'
 import type { ContactBook } from '../contacts/book.js'
 import type { Ego } from '../identity/ego.js'
@@ -17,11 +17,10 @@ import type { Store } from '../store/lmdb.js'
 import type { Places } from './places.js'
 import type { MemberRecord, PlaceRecord } from './records.js'
 
-/** An avatar is one state value: a small image (e.g. 64×64 WebP or PNG). */
-export const MAX_AVATAR_BYTES = MAX_STATE_VALUE_BYTES
-/** Bytes of a nick and of a description. */
-export const MAX_NICK_BYTES = 64
-export const MAX_DESCRIPTION_BYTES = 1024
+/** An avatar is one state value: a small image (e.g. 64×64 WebP or PNG; protocol/limits.ts). */
+export { MAX_AVATAR_BYTES }
+/** Bytes of a nick and of a description (protocol/limits.ts). */
+export { MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES }
 
 export interface Profile {
   ego: string

@@ -15,9 +15,10 @@ import type { Store, WriteTx } from '../store/lmdb.js'
 import { verifyPlaceMessage } from './author.js'
 import type { MessageRecord, PlaceRecord } from './records.js'
 import { applyOps } from './state.js'
+import { MAX_ID_AHEAD } from '../../protocol/limits.js'
 
-/** An id more than this beyond my head is refused (a flood of far-future ids would open gaps). */
-export const MAX_ID_AHEAD = 4096
+/** An id more than this beyond my head is refused (protocol/limits.ts). */
+export { MAX_ID_AHEAD }
 /** The method of the host's wrapper around an author's message inside an envelope. */
 export const WRAPPER_METHOD = '_message_place'
 

@@ -9,7 +9,7 @@
  * acknowledged only after what it held is durable.
  */
 import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
-import { DEFAULT_RELAY_EXPIRY_S, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_FETCH_TAGS, MAX_RELAYS, RELAY_DEPOSIT_COPIES, RELAY_SLOT_MS } from '../../protocol/limits.js'
+import { DEFAULT_RELAY_EXPIRY_S, MAX_FETCH_ROUNDS, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_FETCH_TAGS, MAX_RELAYS, RELAY_DEPOSIT_COPIES, RELAY_SLOT_MS } from '../../protocol/limits.js'
 import {
   concat, decodeRelay, decodeRelayList, encodeRelay, encodeRelayList, relayBytes, relayNumber, RELAY_PROTOCOL, throwIfRelayFailure, type RelayRef, type WireMessage
 } from '../../protocol/relay-wire.js'
@@ -29,8 +29,8 @@ import type { RelayServer, RelayServerStats } from './server.js'
 export const RELAY_FETCH_INTERVAL_MS = 60_000
 /** How long a relay request waits for its answer. */
 export const RELAY_CLIENT_TIMEOUT_MS = 10_000
-/** Fetch rounds (fetch, acknowledge) per relay and batch of tags before giving up for this time. */
-export const MAX_FETCH_ROUNDS = 64
+/** Fetch rounds per relay and batch of tags before giving up for this time (protocol/limits.ts). */
+export { MAX_FETCH_ROUNDS }
 
 export interface RelayUseRecord { v: 1, ego: string, since: number, state: 'new' | 'ok' | 'unreachable' | 'refused', lastContact: number | null, storedBytes: number, fetched: number }
 export interface RelayListRecord { v: 1, relays: RelayRef[], received: number }

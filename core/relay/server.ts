@@ -13,7 +13,7 @@
  */
 import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
 import {
-  DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_REQUESTS_PER_STREAM,
+  DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_STREAMS,
   MAX_RELAY_TRACKED_PEERS, RELAY_DEPOSIT_BURST, RELAY_DEPOSITOR_SHARE_DIVISOR, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_KEY_BYTES, RELAY_TAG_BYTES
 } from '../../protocol/limits.js'
 import { decodeRelay, encodeRelay, readAckKeys, readDeposit, readFetchTags, relayText, RELAY_PROTOCOL, type WireMessage } from '../../protocol/relay-wire.js'
@@ -71,7 +71,7 @@ export class RelayServer {
 
   async start (): Promise<void> {
     for (const e of this.d.store.entries<number>('relay_expiry')) { this.usedBytes += e.value; this.blobCount++ }
-    await this.d.net.handle(RELAY_PROTOCOL, async (s) => { await this.serve(s) }, { maxInboundStreams: 16 })
+    await this.d.net.handle(RELAY_PROTOCOL, async (s) => { await this.serve(s) }, { maxInboundStreams: MAX_RELAY_STREAMS })
     this.gcTimer = setInterval(() => { void this.collect().catch(() => {}) }, RELAY_GC_INTERVAL_MS)
     this.gcTimer.unref()
   }

@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events'
 import { chmodSync, existsSync } from 'node:fs'
 import { open, type Database, type RootDatabase } from 'lmdb'
 import { SecushareError } from '../../protocol/errors.js'
+import { MAX_WRITES_PER_COMMIT } from '../../protocol/limits.js'
 import { checkLmdbFile } from './lmdb-header.js'
 import { MIGRATIONS, SCHEMA_VERSION, SUB_DATABASES, type Migration, type SubDb } from './schema.js'
 
@@ -29,8 +30,8 @@ export interface WriteTx {
   emit: (event: StoreEvent) => void
 }
 
-/** Writes committed together at most (group commit); more wait for the next commit. */
-export const MAX_WRITES_PER_COMMIT = 256
+/** Writes committed together at most (group commit; protocol/limits.ts). */
+export { MAX_WRITES_PER_COMMIT }
 
 interface QueuedWrite { fn: (tx: WriteTx) => unknown, resolve: (v: unknown) => void, reject: (e: unknown) => void }
 
