@@ -15,7 +15,7 @@ import { hostHeaders, isLoopbackHost, normalizeCode, PAIR_SUBPROTOCOL, RemoteUi,
 import { startRpcServer, type RpcServer } from '../core/rpc/server.js'
 import { SecushareError } from '../protocol/errors.js'
 import {
-  MAX_PAIR_CODES, MAX_UI_TOKEN_NAME_BYTES, MAX_UI_TOKENS, PAIR_CODE_CHARS, PAIR_FAILURE_LIMIT, PAIR_TTL_MAX_S, PAIR_TTL_MIN_S
+  MAX_PAIR_CODES, MAX_UI_TOKEN_NAME_BYTES, MAX_UI_TOKENS, PAIR_CODE_CHARS, PAIR_FAILURE_LIMIT, PAIR_TTL_DEFAULT_S, PAIR_TTL_MAX_S, PAIR_TTL_MIN_S
 } from '../protocol/limits.js'
 import { cli } from './support/cli.js'
 import { eventually, startDaemonProcess } from './support/daemon.js'
@@ -78,6 +78,7 @@ describe('remote UIs: pairing codes and UI tokens', function () {
       now += 1
       assert.equal(ui.redeem(c.code), undefined, 'expired')
       const d = ui.createCode()
+      assert.equal(d.expires, now + PAIR_TTL_DEFAULT_S * 1000, 'valid PAIR_TTL_DEFAULT_S unless told otherwise')
       assert.equal(ui.redeem(d.code.slice(0, -1) + (d.code.endsWith('0') ? '1' : '0')), undefined)
       assert.equal(ui.redeem(undefined), undefined)
       assert.equal(ui.redeem(''), undefined)
