@@ -13,6 +13,7 @@ import { WebSocket, type RawData } from 'ws'
 import { ERROR_CODES, limitExceeded, SecushareError, type ErrorCode } from '../../protocol/errors.js'
 import { MAX_RPC_MESSAGE_BYTES, RPC_REQUEST_TIMEOUT_MS } from '../../protocol/limits.js'
 import { RPC_SUBPROTOCOL } from './auth.js'
+import { isRecord } from './json.js'
 
 export interface RpcClient<T> {
   /** The service's methods; each returns a promise of its JSON result. Methods take one params object or none. */
@@ -31,10 +32,6 @@ export interface ConnectOptions {
 interface Pending {
   resolve: (res: JsonRpcResponse) => void
   reject: (e: unknown) => void
-}
-
-function isRecord (x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
 function rawText (data: RawData): string {

@@ -32,6 +32,7 @@ import { EventBus, type EventName, type NodeStatus } from './event-bus.js'
 import { EventQueue } from './event-queue.js'
 import { hostHeaders, isWildcardHost, PAIR_PATH, PAIR_SUBPROTOCOL, type Grant } from './remote.js'
 import { propertyUpdate, WEBCHANNEL_PATH, WEBCHANNEL_SUBPROTOCOL, WebChannelSession } from './webchannel.js'
+import { isRecord, jsonDetail } from './json.js'
 
 export const RPC_PATH = '/rpc'
 /** The method a JSON-RPC client calls to receive events; the service validates it (service.ts). */
@@ -132,10 +133,6 @@ interface Client {
 
 type ErrorData = { code: string, message: string, detail: Record<string, unknown> }
 
-function isRecord (x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
-
 function clip (s: string, n = 64): string {
   return s.length <= n ? s : s.slice(0, n - 1) + '…'
 }
@@ -150,16 +147,6 @@ function serviceMethods (service: object): Set<string> {
     }
   }
   return names
-}
-
-/** A SecushareError's detail if it survives JSON, else {} (a detail must never break the answer). */
-function jsonDetail (detail: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(JSON.stringify(detail) ?? '{}')
-    return isRecord(parsed) ? parsed : {}
-  } catch {
-    return {}
-  }
 }
 
 function errorResponse (id: JsonRpcRequest['id'], code: number, errCode: ErrorCode, message: string, detail: Record<string, unknown> = {}): JsonRpcResponse {

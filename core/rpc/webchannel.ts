@@ -17,6 +17,7 @@
 import { isSecushareError, SecushareError } from '../../protocol/errors.js'
 import { MAX_WEBCHANNEL_ARGS } from '../../protocol/limits.js'
 import { EVENT_NAMES, STATUS_FIELDS, type NodeStatus } from './event-bus.js'
+import { isRecord, jsonDetail } from './json.js'
 
 export const WEBCHANNEL_PATH = '/webchannel'
 export const WEBCHANNEL_SUBPROTOCOL = 'secushare.webchannel.v1'
@@ -58,21 +59,8 @@ export interface WebChannelOptions {
   onInternalError: (err: unknown, method: string) => void
 }
 
-function isRecord (x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
-
 function clip (s: string, n = 64): string {
   return s.length <= n ? s : s.slice(0, n - 1) + '…'
-}
-
-function jsonDetail (detail: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(JSON.stringify(detail) ?? '{}')
-    return isRecord(parsed) ? parsed : {}
-  } catch {
-    return {}
-  }
 }
 
 /** The `init` answer: every published object's methods, signals and properties. */
