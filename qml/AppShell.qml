@@ -32,6 +32,16 @@ Item {
     function notice(text) { banner.isError = false; banner.text = text }
 
     Api { id: api; link: appShell.link }
+    // While the interface is shown, what the core sent that cannot be read goes to the banner
+    // (before that, the connection page shows it).
+    Connections {
+        target: api
+        function onProtocolErrorChanged() { appShell.showProtocolError() }
+        function onReadyChanged() { appShell.showProtocolError() }
+    }
+    function showProtocolError() {
+        if (api.ready && api.protocolError !== "") { banner.isError = true; banner.text = api.protocolError }
+    }
 
     Shortcut { sequence: "Ctrl+1"; onActivated: appShell.openSection("places") }
     Shortcut { sequence: "Ctrl+2"; onActivated: appShell.openSection("contacts") }

@@ -23,7 +23,7 @@ public:
 
     // Connects to a /webchannel URL; `opened` or `failed(code, message)` follows.
     void connectTo(const QString &url, const QString &token);
-    void close();
+    Q_INVOKABLE void close();
     bool isOpen() const { return m_open; }
 
     QJSValue onmessage() const { return m_onmessage; }

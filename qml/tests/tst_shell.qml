@@ -32,15 +32,38 @@ TestCase {
         }
     }
 
-    // Items under `item` showing `text`, visible and inside the window.
-    function visibleText(item, text) {
+    // A second shell, linked to the core at `url` with the token in `tokenFile`.
+    Component {
+        id: remoteWindowComponent
+        Window {
+            property alias shell: shell
+            property alias link: link
+            width: 390
+            height: 844
+            visible: true
+            CoreLink { id: link }
+            AppShell { id: shell; anchors.fill: parent; link: link }
+        }
+    }
+    function openRemoteShell(url, tokenFile) {
+        const w = remoteWindowComponent.createObject(null)
+        verify(w !== null)
+        w.link.coreUrl = url
+        w.link.tokenFile = tokenFile
+        w.link.start()
+        return w
+    }
+
+    // Items under `item` showing `text`, visible and inside the window (`win` unless told).
+    function visibleText(item, text, inWindow) {
+        const w = inWindow || win
         if (!item || !item.visible || item.opacity === 0) return false
         if (typeof item.text === "string" && item.text.indexOf(text) >= 0 && item.width > 0 && item.height > 0) {
-            const p = item.mapToItem(win.contentItem, 0, 0)
-            if (p.x < win.width && p.y < win.height && p.x + item.width > 0 && p.y + item.height > 0) return true
+            const p = item.mapToItem(w.contentItem, 0, 0)
+            if (p.x < w.width && p.y < w.height && p.x + item.width > 0 && p.y + item.height > 0) return true
         }
         const kids = item.children || []
-        for (let i = 0; i < kids.length; i++) if (visibleText(kids[i], text)) return true
+        for (let i = 0; i < kids.length; i++) if (visibleText(kids[i], text, w)) return true
         return false
     }
     function cli(home, args) {
@@ -179,5 +202,70 @@ TestCase {
         link.start()
         tryCompare(link, "state", "failed", waitMs)
         compare(link.errorCode, "RPC_UNAUTHORIZED")
+    }
+
+    // Switches a shell linked to a test double back to the real core (alice's) and checks it works.
+    function switchToRealCore(w) {
+        w.link.coreUrl = win.link.url
+        w.link.tokenFile = homeA + "/token"
+        w.link.transport.close()
+        tryVerify(function () { return w.link.state !== "connected" }, 10000, "the link to the test double is closed")
+        w.link.retry()
+        tryVerify(function () { return w.shell.api.ready }, waitMs, "the same shell then works with the real core")
+        compare(w.shell.api.protocolError, "", "the error is cleared once a compatible core answers")
+        w.shell.openSection("places")
+        tryVerify(function () { return visibleText(w.contentItem, "garden", w) }, waitMs, "the real core's places are shown")
+    }
+
+    // A stand-in for a core of another version (qt-shell/tests/incompatible-core.mjs): it accepts the
+    // token and speaks QWebChannel, but publishes a `secushare` object lacking the methods this shell
+    // needs. The shell says so, keeps running, and never shows the interface for it.
+    function test_8_incompatibleCoreIsAClearError() {
+        const tokenFile = harness.newHome("incompatible") + "/token"
+        harness.writeFile(tokenFile, "ab".repeat(32))
+        const url = harness.startIncompatibleCore("incompatible", tokenFile)
+        verify(url !== "", "the incompatible test core started")
+        const w = openRemoteShell(url, tokenFile)
+        try {
+            tryCompare(w.link, "state", "connected", waitMs)
+            tryVerify(function () { return w.shell.api.protocolError !== "" }, waitMs, "the shell noticed the missing methods")
+            verify(w.shell.api.protocolError.indexOf("feed") >= 0, w.shell.api.protocolError)
+            tryVerify(function () { return visibleText(w.contentItem, "incompatible version", w) }, 10000, "the error is on screen")
+            verify(!w.shell.api.ready, "no interface over an incompatible core")
+            compare(findChild(w.shell, "placesPage"), null)
+            waitForRendering(w.contentItem)
+            verify(win.shell.api.ready, "the shell on the real core is unaffected")
+            switchToRealCore(w)
+        } finally {
+            w.destroy()
+        }
+    }
+
+    // A test double that publishes usable objects, then sends malformed frames (garbage JSON, a
+    // signal with non-array arguments, a response nobody asked for, …): the banner says the core sent
+    // something unreadable, and the shell stays connected and usable.
+    function test_9_malformedEventsAreAClearError() {
+        const tokenFile = harness.newHome("malformed") + "/token"
+        harness.writeFile(tokenFile, "cd".repeat(32))
+        const url = harness.startIncompatibleCore("malformed", tokenFile)
+        verify(url !== "", "the malformed test core started")
+        const w = openRemoteShell(url, tokenFile)
+        try {
+            tryVerify(function () { return w.shell.api.ready }, waitMs, "the objects it publishes are accepted")
+            tryVerify(function () { return w.shell.api.protocolError !== "" }, waitMs, "the malformed frames were noticed")
+            tryVerify(function () { return visibleText(w.contentItem, "The core sent something this shell cannot read", w) }, 10000, "the banner shows it")
+            const banner = findChild(w.shell, "errorBanner")
+            verify(banner !== null && banner.visible)
+            verify(w.shell.api.ready, "still connected after the malformed frames")
+            compare(w.link.state, "connected")
+            let answered = null
+            w.shell.api.call("status").then(function (s) { answered = s }, function (e) { answered = e })
+            tryVerify(function () { return answered !== null }, waitMs, "calls are still answered")
+            compare(answered.peers, 0)
+            waitForRendering(w.contentItem)
+            switchToRealCore(w)
+        } finally {
+            w.destroy()
+        }
     }
 }

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcessEnvironment>
 
 #ifndef SECUSHARE_REPO_DIR
@@ -101,6 +102,27 @@ bool TestHarness::startNode(const QString &home, const QString &nick, int timeou
     }
     qWarning("daemon for %s not ready: %s", qPrintable(home), daemon->readAllStandardError().constData());
     return false;
+}
+
+QString TestHarness::startIncompatibleCore(const QString &mode, const QString &tokenFile, int timeoutMs)
+{
+    auto *core = new QProcess(this);
+    core->setProcessEnvironment(cleanEnvironment());
+    core->setProcessChannelMode(QProcess::SeparateChannels);
+    core->start(nodeProgram(), {QDir(repoDir()).absoluteFilePath(QStringLiteral("qt-shell/tests/incompatible-core.mjs")),
+                                QStringLiteral("--mode"), mode, QStringLiteral("--token-file"), tokenFile});
+    m_daemons.append(core);
+    QDeadlineTimer deadline(timeoutMs);
+    QByteArray out;
+    while (!deadline.hasExpired() && core->state() != QProcess::NotRunning) {
+        core->waitForReadyRead(static_cast<int>(qMin<qint64>(deadline.remainingTime(), 1000)));
+        out += core->readAllStandardOutput();
+        const int end = out.indexOf('\n');
+        if (end >= 0)
+            return QJsonDocument::fromJson(out.left(end)).object().value(QStringLiteral("url")).toString();
+    }
+    qWarning("incompatible core (%s) did not start: %s", qPrintable(mode), core->readAllStandardError().constData());
+    return QString();
 }
 
 void TestHarness::stopAll()

@@ -30,6 +30,10 @@ public:
     Q_INVOKABLE QVariantMap cli(const QString &home, const QStringList &args, int timeoutMs = 60000);
     // `init --nick NICK` then the daemon; true once it printed its readiness line.
     Q_INVOKABLE bool startNode(const QString &home, const QString &nick, int timeoutMs = 60000);
+    // Starts qt-shell/tests/incompatible-core.mjs (a stand-in for a core this shell cannot use,
+    // on 127.0.0.1; mode "incompatible" or "malformed") that accepts the token in tokenFile; returns
+    // its ws:// URL, or "" when it did not start within timeoutMs. Stopped by stopAll().
+    Q_INVOKABLE QString startIncompatibleCore(const QString &mode, const QString &tokenFile, int timeoutMs = 30000);
     // Writes `text` to `path` (mode 0600).
     Q_INVOKABLE bool writeFile(const QString &path, const QString &text);
     // SIGTERM to every daemon started here, then wait.
