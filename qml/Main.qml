@@ -6,6 +6,8 @@ import Secushare
 ApplicationWindow {
     id: root
     required property CoreLink link
+    // A place to open once the core answers (secushare-qt --open-place ID).
+    property string openPlaceId: ""
     width: 1280
     height: 800
     minimumWidth: 320
@@ -14,7 +16,18 @@ ApplicationWindow {
     title: link.state === "connected" ? qsTr("secushare") : qsTr("secushare (%1)").arg(link.state)
 
     AppShell {
+        id: shell
         anchors.fill: parent
         link: root.link
+        property bool placeOpened: false
+        Connections {
+            target: shell.api
+            function onReadyChanged() {
+                if (shell.api.ready && root.openPlaceId !== "" && !shell.placeOpened) {
+                    shell.placeOpened = true
+                    shell.openPlace(root.openPlaceId)
+                }
+            }
+        }
     }
 }

@@ -14,6 +14,9 @@ Page {
     property string topic: ""
     property int members: 0
     property bool loading: false
+    // The first page of the feed is in the model (the shell's --report-first-frame waits for it).
+    property bool loaded: false
+    readonly property int postCount: posts.count
     property bool loadingOlder: false
     property int firstId: 0
     property int lastId: 0
@@ -60,10 +63,10 @@ Page {
         })
     }
     function reload() {
-        posts.clear(); firstId = 0; lastId = 0
+        posts.clear(); firstId = 0; lastId = 0; loaded = false
         if (placeId === "" && dmPetname === "") return
         loading = true
-        fetch({ limit: pageSize }).then(function (items) { absorb(items); loading = false; list.positionViewAtEnd() },
+        fetch({ limit: pageSize }).then(function (items) { absorb(items); loading = false; list.positionViewAtEnd(); loaded = true },
                                          function (e) { loading = false; shell.showError(e) })
         if (dmPetname === "") {
             api.call("placeState", { place: placeId }).then(function (s) {

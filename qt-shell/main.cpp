@@ -2,8 +2,16 @@
 // core, and runs the QML interface over the core's QWebChannel endpoint (docs/ui.md).
 #include <QCommandLineParser>
 #include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QGuiApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QRegularExpression>
+#include <cstdio>
 #include <QtQml/qqmlextensionplugin.h>
 
 #include "core_link.h"
@@ -13,8 +21,55 @@
 
 Q_IMPORT_QML_PLUGIN(SecusharePlugin)
 
+// Resident set of this process in MiB (Linux /proc; -1 elsewhere).
+static double rssMb()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    const auto m = QRegularExpression(QStringLiteral("VmRSS:\\s+(\\d+) kB")).match(QString::fromLatin1(status.readAll()));
+    return m.hasMatch() ? m.captured(1).toDouble() / 1024 : -1;
+}
+
+// --report-first-frame: once the window has swapped a frame showing what was asked for (with
+// --open-place, the place view with the first page of its feed in the model; otherwise anything),
+// prints one JSON line {firstFrameMs, rssMb, place, posts} and quits. firstFrameMs counts from the
+// start of main(); the state is checked on the GUI thread after each swap, so the frame reported
+// is the first one swapped after the state was seen ready (at most one frame late).
+static void reportFirstFrame(QQuickWindow *window, const QString &placeId, const QElapsedTimer &clock)
+{
+    auto armed = std::make_shared<bool>(false);
+    auto done = std::make_shared<bool>(false);
+    QObject::connect(window, &QQuickWindow::frameSwapped, window, [=, &clock]() {
+        if (*done)
+            return;
+        QObject *view = placeId.isEmpty() ? nullptr : window->findChild<QObject *>(QStringLiteral("placeView"));
+        const bool ready = placeId.isEmpty()
+            || (view && view->property("placeId").toString() == placeId && view->property("loaded").toBool());
+        if (!ready)
+            return;
+        if (!*armed) { // this frame may predate the state: report the next one
+            *armed = true;
+            window->update();
+            return;
+        }
+        *done = true;
+        QJsonObject line{{QStringLiteral("firstFrameMs"), static_cast<double>(clock.nsecsElapsed()) / 1e6},
+                         {QStringLiteral("rssMb"), rssMb()},
+                         {QStringLiteral("place"), placeId}};
+        if (view)
+            line.insert(QStringLiteral("posts"), view->property("postCount").toInt());
+        std::fputs(QJsonDocument(line).toJson(QJsonDocument::Compact).constData(), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+        QCoreApplication::quit();
+    }, Qt::QueuedConnection);
+}
+
 int main(int argc, char *argv[])
 {
+    QElapsedTimer clock;
+    clock.start();
     QGuiApplication app(argc, argv);
     app.setApplicationName(QStringLiteral("secushare"));
     app.setApplicationVersion(QStringLiteral("0.1"));
@@ -29,7 +84,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption tokenFile({QStringLiteral("token-file")}, QStringLiteral("the remote core's token (else $SECUSHARE_TOKEN)"), QStringLiteral("FILE"));
     const QCommandLineOption repo({QStringLiteral("repo")}, QStringLiteral("the secushare checkout whose bin/secushare.js to run"), QStringLiteral("DIR"));
     const QCommandLineOption node({QStringLiteral("node")}, QStringLiteral("the Node.js program (default: node, or $SECUSHARE_NODE)"), QStringLiteral("PROGRAM"));
-    parser.addOptions({home, core, tokenFile, repo, node});
+    const QCommandLineOption openPlace({QStringLiteral("open-place")}, QStringLiteral("open this place (its id) once the core answers"), QStringLiteral("ID"));
+    const QCommandLineOption firstFrame({QStringLiteral("report-first-frame")}, QStringLiteral("print one JSON line {firstFrameMs, rssMb, place, posts} at the first frame showing the interface (with --open-place: that place's feed), then quit"));
+    parser.addOptions({home, core, tokenFile, repo, node, openPlace, firstFrame});
     parser.addPositionalArgument(QStringLiteral("daemon-args"), QStringLiteral("extra arguments for `secushare daemon`"), QStringLiteral("[-- ARGS...]"));
     parser.process(app);
 
@@ -57,11 +114,20 @@ int main(int argc, char *argv[])
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
     engine.addImageProvider(QStringLiteral("qr"), new QrImageProvider);
-    engine.setInitialProperties({{QStringLiteral("link"), QVariant::fromValue(&link)}});
+    engine.setInitialProperties({{QStringLiteral("link"), QVariant::fromValue(&link)},
+                                 {QStringLiteral("openPlaceId"), parser.value(openPlace)}});
     QObject::connect(&engine, &QQmlApplicationEngine::objectCreationFailed,
                      &app, []() { QCoreApplication::exit(1); }, Qt::QueuedConnection);
     QObject::connect(&app, &QCoreApplication::aboutToQuit, &link, &CoreLink::stopCore);
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Secushare/Main.qml")));
+    if (parser.isSet(firstFrame)) {
+        auto *window = engine.rootObjects().isEmpty() ? nullptr : qobject_cast<QQuickWindow *>(engine.rootObjects().first());
+        if (!window) {
+            qCritical("secushare-qt: no window to report the first frame of");
+            return 1;
+        }
+        reportFirstFrame(window, parser.value(openPlace), clock);
+    }
     link.start();
     return app.exec();
 }
