@@ -7,6 +7,10 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { createNetNode } from '../core/net/node.js'
+import { generatePeerKey } from '../core/net/peer-key.js'
+import { MAX_FRAME_BYTES } from '../protocol/limits.js'
+import { decodeRelay, encodeRelay, encodeRelayList, relayText, RELAY_PROTOCOL } from '../protocol/relay-wire.js'
 import { cli } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
 import { tempDir } from './support/tmp.js'
@@ -42,6 +46,21 @@ describe('relays serve place members who are not the host\'s contacts (daemons o
     egoB = run(B, 'status').ego
   })
   after(async () => { await Promise.all(Object.values(d).map(async (x) => await x.stop())) })
+
+  it('a relay list from a peer that is neither a contact nor a member of a place the node hosts is refused with RELAY_REFUSED', async () => {
+    const stranger = await createNetNode({ peerKey: await generatePeerKey(), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, relayClient: false, relayServer: false, pubsub: false })
+    await stranger.start()
+    try {
+      const s = await stranger.openStream(d.a!.ready.peerId, d.a!.ready.addrs, RELAY_PROTOCOL)
+      try {
+        await s.write(encodeRelay('_request_relay_list', { _relays: encodeRelayList([{ peer: stranger.peerId, addrs: ['/ip4/127.0.0.1/tcp/1'] }]) }))
+        const m = decodeRelay(await s.read(MAX_FRAME_BYTES, 10_000))
+        assert.equal(m.method, '_failure_relay')
+        assert.equal(relayText(m, '_code'), 'RELAY_REFUSED')
+      } finally { s.abort('done') }
+    } finally { await stranger.stop() }
+    assert.deepEqual(run(A, 'relay', 'list').members, [], 'nothing kept')
+  })
 
   it(`a member who is not the host's contact announces its relay to the host; ${POSTS} posts reach it from the relay alone, in order, once`, async () => {
     square = run(A, 'place', 'create', 'square', '--history', 'all').place
