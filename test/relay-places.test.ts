@@ -63,6 +63,8 @@ describe('relays serve place members who are not the host\'s contacts (daemons o
   })
 
   it(`a member who is not the host's contact announces its relay to the host; ${POSTS} posts reach it from the relay alone, in order, once`, async () => {
+    // B picks its relay before it joins: the host hears of it when B enters
+    run(B, 'relay', 'use', 'carol')
     square = run(A, 'place', 'create', 'square', '--history', 'all').place
     assert.equal(run(B, 'place', 'join', run(A, 'place', 'address', square).address).requested, true)
     assert.ok(await eventually(() => run(A, 'place', 'requests', square).length === 1, 10_000))
@@ -70,7 +72,6 @@ describe('relays serve place members who are not the host\'s contacts (daemons o
     assert.ok(await eventually(() => run(B, 'place', 'list').some((p: any) => p.place === square), 10_000), 'B joins once admitted')
     assert.ok(!run(A, 'contact', 'list').some((c: any) => c.ego === egoB), 'B is no contact of A')
 
-    run(B, 'relay', 'use', 'carol')
     assert.ok(await eventually(() => run(A, 'relay', 'list').members.some((m: any) => m.ego === egoB && m.relays.includes('carol')), 10_000), 'A learns as host that its member B uses C')
 
     const peersBefore = run(A, 'status').peers

@@ -83,6 +83,7 @@ export class Places {
   private catchUpTimer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly hostedListeners = new Set<HostedListener>()
+  private readonly joinedListeners = new Set<(hostPeer: string) => void>()
 
   readonly entries: Entries
 
@@ -321,6 +322,12 @@ export class Places {
     return () => { this.hostedListeners.delete(l) }
   }
 
+  /** Listens to places I join (the relay client tells the host which relays I use); returns the unsubscribe function. */
+  onJoined (l: (hostPeer: string) => void): () => void {
+    this.joinedListeners.add(l)
+    return () => { this.joinedListeners.delete(l) }
+  }
+
   /** Everyone the host listed for a place (invited or member), for the relay client. */
   memberList (placeId: string): MemberRecord[] { return this.members(placeId) }
 
@@ -517,6 +524,7 @@ export class Places {
       tx.remove('requests', inv.place)
       tx.emit({ type: 'place:joined', place: inv.place })
     })
+    for (const l of this.joinedListeners) { try { l(inv.hostPeer) } catch { /* a listener's failure is its own */ } }
     this.subscribe(this.find(inv.place))
     this.meetMembers(this.find(inv.place))
     await this.catchUp(inv.place)

@@ -72,6 +72,7 @@ export class Relays {
       if (this.d.contacts.byPeer(peer) !== undefined || this.hostsOfMine().has(peer)) void this.sendList(peer).catch(() => {})
       if (this.used().some((r) => this.d.contacts.byEgo(r.ego)?.peerId === peer)) void this.fetchAll().catch(() => {})
     }))
+    this.unsubscribe.push(this.d.places.onJoined((hostPeer) => { if (hostPeer !== this.d.net.peerId && this.used().length > 0) void this.sendList(hostPeer).catch(() => {}) }))
     this.d.places.setCatchUpFallback(async () => await this.fetchAll())
     this.fetchTimer = setInterval(() => { void this.fetchAll().catch(() => {}) }, this.d.fetchIntervalMs ?? RELAY_FETCH_INTERVAL_MS)
     this.fetchTimer.unref()
