@@ -20,7 +20,7 @@ export function registerRelay (program: Command, ctx: () => Context): void {
     })
   relay.command('list')
     .description('the relays I use (state, bytes waiting at last contact, last contact) and what I keep for others')
-    .option('--json', 'print {"relays": [{"petname", "ego", "peerId", "state", "lastContact", "storedBytes", "fetched"}], "serving": {"blobs", "bytes", "quotaBytes", "depositors", "refused", "expired"}, "contacts": [{"petname", "relays", "received"}]}')
+    .option('--json', 'print {"relays": [{"petname", "ego", "peerId", "state", "lastContact", "storedBytes", "fetched"}], "serving": {"blobs", "bytes", "quotaBytes", "depositors", "refused", "expired"}, "contacts": [{"petname", "relays", "received"}], "members": [{"ego", "relays", "received"}]}')
     .action(async (o: { json?: boolean }) => {
       const c = ctx()
       const r = await withDaemon(c.home, async (d) => await d.relayList())

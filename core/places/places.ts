@@ -83,6 +83,7 @@ export class Places {
   private catchUpTimer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly hostedListeners = new Set<HostedListener>()
+  private readonly joinedListeners = new Set<(hostPeer: string) => void>()
 
   readonly entries: Entries
 
@@ -321,8 +322,37 @@ export class Places {
     return () => { this.hostedListeners.delete(l) }
   }
 
+  /** Listens to places I join (the relay client tells the host which relays I use); returns the unsubscribe function. */
+  onJoined (l: (hostPeer: string) => void): () => void {
+    this.joinedListeners.add(l)
+    return () => { this.joinedListeners.delete(l) }
+  }
+
   /** Everyone the host listed for a place (invited or member), for the relay client. */
   memberList (placeId: string): MemberRecord[] { return this.members(placeId) }
+
+  /** The places I am a member (not the host) of and have not left: where the relay client announces and fetches. */
+  guestPlaces (): Array<{ id: string, self: string, hostEgo: string, hostPeer: string, hostAddrs: string[] }> {
+    return this.all().filter((p) => p.role === 'guest' && !p.left).map((p) => ({ id: p.id, self: p.self, hostEgo: p.hostEgo, hostPeer: p.hostPeer, hostAddrs: this.hostAddrs(p) }))
+  }
+
+  /** The egos a peer is a current member with in places I host (hex, deduplicated). */
+  memberEgosOf (peer: string): string[] {
+    const out = new Set<string>()
+    for (const p of this.all()) {
+      if (p.role !== 'host' || p.closed) continue
+      for (const m of this.members(p.id)) if (m.peerId === peer && m.status === 'member') out.add(m.ego)
+    }
+    return [...out]
+  }
+
+  private catchUpFallback: (() => Promise<number>) | undefined
+
+  /**
+   * What a catch-up asks when neither the host nor any connected member answered: the relay
+   * client's fetch (what the host deposited for me on my relays). Returns the envelopes stored.
+   */
+  setCatchUpFallback (f: (() => Promise<number>) | undefined): void { this.catchUpFallback = f }
 
   /** Notes that members got a message I host live (they were connected when it was published). */
   async noteLive (placeId: string, id: number, egos: string[]): Promise<void> {
@@ -494,6 +524,7 @@ export class Places {
       tx.remove('requests', inv.place)
       tx.emit({ type: 'place:joined', place: inv.place })
     })
+    for (const l of this.joinedListeners) { try { l(inv.hostPeer) } catch { /* a listener's failure is its own */ } }
     this.subscribe(this.find(inv.place))
     this.meetMembers(this.find(inv.place))
     await this.catchUp(inv.place)
@@ -672,6 +703,8 @@ export class Places {
         return added
       } catch { /* try the next source */ }
     }
+    // nobody answered: what the host deposited for me waits on my relays (docs/relays.md)
+    if (this.catchUpFallback !== undefined && !this.stopped) added += await this.catchUpFallback().catch(() => 0)
     return added
   }
 

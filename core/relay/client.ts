@@ -69,9 +69,11 @@ export class Relays {
   async start (): Promise<void> {
     this.unsubscribe.push(this.d.places.onHosted((p, id, envelope) => { this.onHosted(p, id, envelope) }))
     this.unsubscribe.push(this.d.net.on('peer:connect', (peer) => {
-      if (this.d.contacts.byPeer(peer) !== undefined) void this.sendList(peer).catch(() => {})
+      if (this.d.contacts.byPeer(peer) !== undefined || this.hostsOfMine().has(peer)) void this.sendList(peer).catch(() => {})
       if (this.used().some((r) => this.d.contacts.byEgo(r.ego)?.peerId === peer)) void this.fetchAll().catch(() => {})
     }))
+    this.unsubscribe.push(this.d.places.onJoined((hostPeer) => { if (hostPeer !== this.d.net.peerId && this.used().length > 0) void this.sendList(hostPeer).catch(() => {}) }))
+    this.d.places.setCatchUpFallback(async () => await this.fetchAll())
     this.fetchTimer = setInterval(() => { void this.fetchAll().catch(() => {}) }, this.d.fetchIntervalMs ?? RELAY_FETCH_INTERVAL_MS)
     this.fetchTimer.unref()
     void this.fetchAll().catch(() => {})
@@ -79,6 +81,7 @@ export class Relays {
 
   stop (): void {
     this.stopped = true
+    this.d.places.setCatchUpFallback(undefined)
     clearInterval(this.fetchTimer)
     for (const u of this.unsubscribe.splice(0)) u()
   }
@@ -108,13 +111,17 @@ export class Relays {
     return this.info(rec)
   }
 
-  list (): { relays: RelayInfo[], serving: RelayServerStats | null, contacts: Array<{ petname: string, relays: string[], received: number }> } {
+  list (): { relays: RelayInfo[], serving: RelayServerStats | null, contacts: Array<{ petname: string, relays: string[], received: number }>, members: Array<{ ego: string, relays: string[], received: number }> } {
     const name = (peer: string): string => peer === this.d.net.peerId ? 'me' : this.d.contacts.byPeer(peer)?.petname ?? peer
-    const contacts = [...this.db.entries<RelayListRecord>('relay_lists')].flatMap((e) => {
+    const contacts: Array<{ petname: string, relays: string[], received: number }> = []
+    const members: Array<{ ego: string, relays: string[], received: number }> = []
+    for (const e of this.db.entries<RelayListRecord>('relay_lists')) {
       const c = this.d.contacts.byEgo(String(e.key))
-      return c === undefined ? [] : [{ petname: c.petname, relays: e.value.relays.map((r) => name(r.peer)), received: e.value.received }]
-    })
-    return { relays: this.used().map((r) => this.info(r)).sort((a, b) => a.petname.localeCompare(b.petname)), serving: this.d.server?.stats() ?? null, contacts }
+      const relays = e.value.relays.map((r) => name(r.peer))
+      if (c !== undefined) contacts.push({ petname: c.petname, relays, received: e.value.received })
+      else members.push({ ego: String(e.key), relays, received: e.value.received })
+    }
+    return { relays: this.used().map((r) => this.info(r)).sort((a, b) => a.petname.localeCompare(b.petname)), serving: this.d.server?.stats() ?? null, contacts, members }
   }
 
   private info (r: RelayUseRecord): RelayInfo {
@@ -130,23 +137,41 @@ export class Relays {
     })
   }
 
-  /** Tells every connected contact which relays I use (the others hear it when they connect). */
+  /** Host peers of the places I am a member of (not host), with the host's addresses. */
+  private hostsOfMine (): Map<string, string[]> {
+    const out = new Map<string, string[]>()
+    for (const p of this.d.places.guestPlaces()) if (p.hostPeer !== this.d.net.peerId && !out.has(p.hostPeer)) out.set(p.hostPeer, p.hostAddrs)
+    return out
+  }
+
+  /**
+   * Tells every connected contact, and every connected host of a place I am a member of, which
+   * relays I use (the others hear it when they connect). Hosts are the ones who deposit for me.
+   */
   private announce (): void {
-    for (const c of this.d.contacts.list()) if (this.d.net.isConnected(c.peerId)) void this.sendList(c.peerId).catch(() => {})
+    const peers = new Set([...this.d.contacts.list().map((c) => c.peerId), ...this.hostsOfMine().keys()])
+    for (const peer of peers) if (this.d.net.isConnected(peer)) void this.sendList(peer).catch(() => {})
   }
 
   private async sendList (peer: string): Promise<void> {
-    const c = this.d.contacts.byPeer(peer)
-    if (c === undefined) return
-    await this.ask(peer, c.addrs, encodeRelay('_request_relay_list', { _relays: encodeRelayList(this.myList()) }), async () => {})
+    const addrs = this.d.contacts.byPeer(peer)?.addrs ?? this.hostsOfMine().get(peer)
+    if (addrs === undefined) return
+    await this.ask(peer, addrs, encodeRelay('_request_relay_list', { _relays: encodeRelayList(this.myList()) }), async () => {})
   }
 
-  /** A contact told me which relays it uses (called by the relay server for `_request_relay_list`). */
+  /**
+   * A contact, or a member of a place I host, told me which relays it uses (called by the relay
+   * server for `_request_relay_list`). Kept per ego: a contact's under its ego, a member's under
+   * every ego the peer is a current member with in a place I host.
+   */
   async onRelayList (peer: string, text: string): Promise<void> {
+    const egos = new Set<string>()
     const c = this.d.contacts.byPeer(peer)
-    if (c === undefined) throw new SecushareError('RELAY_REFUSED', 'relay lists are taken from contacts only')
+    if (c !== undefined) egos.add(hex(c.ego))
+    for (const ego of this.d.places.memberEgosOf(peer)) egos.add(ego)
+    if (egos.size === 0) throw new SecushareError('RELAY_REFUSED', 'relay lists are taken from contacts and members of places I host only')
     const relays = decodeRelayList(text)
-    await this.db.write((tx) => { tx.put('relay_lists', hex(c.ego), { v: 1, relays, received: Date.now() } satisfies RelayListRecord) })
+    await this.db.write((tx) => { for (const ego of egos) tx.put('relay_lists', ego, { v: 1, relays, received: Date.now() } satisfies RelayListRecord) })
   }
 
   /** The relays a contact told me it uses. */
@@ -170,12 +195,12 @@ export class Relays {
 
   private async depositFor (p: PlaceRecord, id: number, envelope: Uint8Array, memberEgo: string): Promise<void> {
     if (this.stopped) return
-    const contact = this.d.contacts.byEgo(memberEgo)
+    const member = this.d.places.memberList(p.id).find((m) => m.ego === memberEgo && m.status === 'member')
     const self = this.d.egos.get(p.self)
-    if (contact === undefined || self === undefined) return
-    const relays = this.relaysOf(memberEgo).filter((r) => r.peer !== this.d.net.peerId && r.peer !== contact.peerId).slice(0, RELAY_DEPOSIT_COPIES)
+    if (member === undefined || self === undefined) return
+    const relays = this.relaysOf(memberEgo).filter((r) => r.peer !== this.d.net.peerId && r.peer !== member.peerId).slice(0, RELAY_DEPOSIT_COPIES)
     if (relays.length === 0) return
-    const recipient = contact.ego
+    const recipient = Buffer.from(memberEgo, 'hex')
     const pair = pairSecret(this.d.sodium, self.secretKey, self.publicKey, recipient)
     const tag = tagFor(this.d.sodium, pair, recipient, slotOf(Date.now()))
     const blob = sealBlob(this.d.sodium, boxKey(this.d.sodium, pair, recipient), tag, Buffer.from(p.id, 'hex'), envelope)
@@ -218,8 +243,12 @@ export class Relays {
     const maxSlots = Math.ceil((this.d.expiryS ?? DEFAULT_RELAY_EXPIRY_S) * 1000 / RELAY_SLOT_MS) + 1
     const from = Math.max(now - maxSlots, (this.db.get<number>('relay_state', 'fetchedSlot') ?? now - maxSlots) - 1)
     const byTag = new Map<string, Uint8Array>() // tag hex → box key
-    for (const c of this.d.contacts.list()) {
-      const pair = pairSecret(this.d.sodium, me.secretKey, me.publicKey, c.ego)
+    // who may have deposited for me: my contacts and the hosts of places I am a member of
+    const senders = new Map<string, Uint8Array>()
+    for (const c of this.d.contacts.list()) senders.set(hex(c.ego), c.ego)
+    for (const p of this.d.places.guestPlaces()) if (p.self === this.d.defaultEgo && !senders.has(p.hostEgo)) senders.set(p.hostEgo, Buffer.from(p.hostEgo, 'hex'))
+    for (const ego of senders.values()) {
+      const pair = pairSecret(this.d.sodium, me.secretKey, me.publicKey, ego)
       const key = boxKey(this.d.sodium, pair, me.publicKey)
       for (let s = from; s <= now + 1; s++) byTag.set(hex(tagFor(this.d.sodium, pair, me.publicKey, s)), key)
     }

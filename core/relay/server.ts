@@ -134,7 +134,8 @@ export class RelayServer {
         return
       }
       case '_request_relay_list': {
-        if (!this.d.allowed(peer) || this.d.onRelayList === undefined) throw new SecushareError('RELAY_REFUSED', 'relay lists are taken from contacts only')
+        // taken from contacts and from members of places I host: onRelayList decides (and refuses)
+        if (this.d.onRelayList === undefined) throw new SecushareError('RELAY_REFUSED', 'relay lists are not taken here')
         await this.d.onRelayList(peer, relayText(req, '_relays'))
         await s.write(encodeRelay('_notice_relay_list'))
         return
