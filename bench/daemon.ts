@@ -47,7 +47,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 
 export async function benchDaemon (opts: { quick?: boolean } = {}): Promise<BenchResult[]> {
   const runs = opts.quick === true ? 1 : 3
-  const idleMs = opts.quick === true ? 1000 : 3000
+  const idleMs = opts.quick === true ? 500 : 3000
   const root = mkdtempSync(join(tmpdir(), 'secushare-bench-'))
   try {
     const home = join(root, 'node')
