@@ -63,10 +63,16 @@ export function runQmlTests () {
   process.stdout.write(r.stdout ?? '')
   process.stderr.write(r.stderr ?? '')
   const totals = { passed: 0, failed: 0, skipped: 0 }
-  let seen = false
-  for (const m of (r.stdout ?? '').matchAll(/Totals: (\d+) passed, (\d+) failed, (\d+) skipped/g)) {
-    seen = true
-    totals.passed += Number(m[1]); totals.failed += Number(m[2]); totals.skipped += Number(m[3])
+  // ctest -V prefixes each test's lines with its number ("1: Totals: …"); on failure
+  // --output-on-failure prints the output again: one Totals per test number, the last one
+  const perTest = new Map()
+  for (const m of (r.stdout ?? '').matchAll(/^(?:(\d+): )?Totals: (\d+) passed, (\d+) failed, (\d+) skipped/gm)) {
+    perTest.set(m[1] ?? 'unnumbered', m)
+  }
+  if (perTest.size > 1) perTest.delete('unnumbered') // the reprint of a numbered test's output
+  const seen = perTest.size > 0
+  for (const m of perTest.values()) {
+    totals.passed += Number(m[2]); totals.failed += Number(m[3]); totals.skipped += Number(m[4])
   }
   if (!seen || (r.status !== 0 && totals.failed === 0)) totals.failed += 1
   return totals
