@@ -22,6 +22,10 @@ export { MAX_AVATAR_BYTES }
 /** Bytes of a nick and of a description (protocol/limits.ts). */
 export { MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES }
 
+/** A failed welcome (invitation to my home place) is tried again after 0.5, 1, 2, 4 s. */
+export const WELCOME_ATTEMPTS = 5
+export const WELCOME_RETRY_MS = 500
+
 export interface Profile {
   ego: string
   /** Mine: "me"; a contact's: its petname. */
@@ -53,7 +57,7 @@ export class Profiles {
       await this.d.places.setStateOps(info.place, [{ op: '=', name: '_nick', value: new TextEncoder().encode(this.d.self.nick) }])
     }
     this.unsubscribe.push(
-      this.d.store.on('contact:added', (e) => { void this.welcome(String(e.ego)).catch(() => {}) }),
+      this.d.store.on('contact:added', (e) => { this.welcomeSoon(String(e.ego), 0) }),
       this.d.store.on('contact:removed', (e) => { void this.farewell(String(e.ego)).catch(() => {}) }),
       this.d.net.on('peer:connect', (peer) => {
         const c = this.d.contacts.byPeer(peer)
@@ -63,11 +67,34 @@ export class Profiles {
     for (const c of this.d.contacts.list()) void this.welcome(hex(c.ego)).catch(() => {})
   }
 
-  stop (): void { for (const u of this.unsubscribe.splice(0)) u() }
+  private stopped = false
+
+  stop (): void {
+    this.stopped = true
+    for (const u of this.unsubscribe.splice(0)) u()
+    for (const t of this.retries.values()) clearTimeout(t)
+    this.retries.clear()
+  }
 
   private home (): PlaceRecord | undefined {
     for (const e of this.d.store.entries<PlaceRecord>('places')) if (e.value.role === 'host' && e.value.home === this.d.self.id) return e.value
     return undefined
+  }
+
+  private readonly retries = new Map<string, NodeJS.Timeout>()
+
+  /**
+   * Welcomes a new contact, and tries again with backoff when that fails: right after a handshake
+   * the contact's node may not have stored me as its contact yet, and it takes invitations only
+   * from contacts.
+   */
+  private welcomeSoon (ego: string, attempt: number): void {
+    void this.welcome(ego).catch(() => {
+      if (this.stopped || attempt + 1 >= WELCOME_ATTEMPTS || this.retries.has(ego)) return
+      const t = setTimeout(() => { this.retries.delete(ego); this.welcomeSoon(ego, attempt + 1) }, WELCOME_RETRY_MS * 2 ** attempt)
+      t.unref()
+      this.retries.set(ego, t)
+    })
   }
 
   /** Invites a contact into my home place unless it is in already. */
