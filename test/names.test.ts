@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { cli } from './support/cli.js'
+import { cli, runJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
 import { tempDir } from './support/tmp.js'
 
@@ -9,11 +9,7 @@ describe('names across daemons on 127.0.0.1', function () {
   const root = tempDir()
   const [A, B, C, D] = ['a', 'b', 'c', 'd'].map((n) => join(root, n)) as [string, string, string, string]
   const d: RunningDaemon[] = []
-  const run = (h: string, ...args: string[]): any => {
-    const r = cli(['--home', h, ...args, '--json'])
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-    return r.json
-  }
+  const run = runJson
   const fails = (h: string, ...args: string[]): string => {
     const r = cli(['--home', h, ...args, '--json'])
     assert.equal(r.code, 1, `${args.join(' ')} should fail: ${r.stdout}`)

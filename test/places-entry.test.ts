@@ -4,7 +4,7 @@ import { openEnvelope } from '../core/crypto/envelope-seal.js'
 import { loadSodium } from '../core/crypto/sodium.js'
 import type { MessageRecord, PlaceRecord, RequestRecord } from '../core/places/records.js'
 import { Store } from '../core/store/lmdb.js'
-import { cli } from './support/cli.js'
+import { cli, runJson, feedJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
 import { tempDir } from './support/tmp.js'
 
@@ -14,12 +14,8 @@ describe('places: entry requests and key generations, across daemons on 127.0.0.
   const root = tempDir()
   const [A, E, F] = ['a', 'e', 'f'].map((n) => join(root, n)) as [string, string, string]
   const d: RunningDaemon[] = []
-  const run = (h: string, ...args: string[]): any => {
-    const r = cli(['--home', h, ...args, '--json'])
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-    return r.json
-  }
-  const feed = (h: string, place: string): any[] => cli(['--home', h, 'feed', place, '--limit', '1000', '--json']).json ?? []
+  const run = runJson
+  const feed = feedJson
   const inPlace = (h: string, place: string): any => (cli(['--home', h, 'place', 'list', '--json']).json ?? []).find((p: any) => p.place === place)
   /** Reads a running daemon's store (LMDB allows readers in other processes). */
   async function peek<T> (h: string, fn: (s: Store) => T): Promise<T> {

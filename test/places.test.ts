@@ -7,7 +7,7 @@ import { readRpcFiles } from '../core/daemon/files.js'
 import { connectRpc } from '../core/rpc/client.js'
 import type { Service } from '../core/rpc/service.js'
 import { Store } from '../core/store/lmdb.js'
-import { cli } from './support/cli.js'
+import { cli, runJson, feedJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
 import { tempDir } from './support/tmp.js'
 
@@ -17,13 +17,9 @@ describe('places across daemons on 127.0.0.1', function () {
   const home = (n: string): string => join(root, n)
   const [A, B, C, D] = ['a', 'b', 'c', 'd'].map(home) as [string, string, string, string]
   const d: Record<string, RunningDaemon> = {}
-  const run = (h: string, ...args: string[]): any => {
-    const r = cli(['--home', h, ...args, '--json'])
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-    return r.json
-  }
+  const run = runJson
   const online = (h: string, petname: string): boolean => (cli(['--home', h, 'contact', 'list', '--json']).json ?? []).some((c: any) => c.petname === petname && c.online)
-  const feed = (h: string, place: string): any[] => cli(['--home', h, 'feed', place, '--limit', '1000', '--json']).json ?? []
+  const feed = feedJson
   let garden = ''
 
   async function befriend (host: string, guest: string, petnameOfHost: string): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { MemberRecord, PlaceRecord } from '../core/places/records.js'
 import { Store } from '../core/store/lmdb.js'
-import { cli } from './support/cli.js'
+import { cli, runJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
 import { tempDir } from './support/tmp.js'
 
@@ -14,11 +14,7 @@ describe('profiles (home places) across daemons on 127.0.0.1', function () {
   const root = tempDir()
   const [A, B] = ['a', 'b'].map((n) => join(root, n)) as [string, string]
   const d: RunningDaemon[] = []
-  const run = (h: string, ...args: string[]): any => {
-    const r = cli(['--home', h, ...args, '--json'])
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-    return r.json
-  }
+  const run = runJson
 
   before(async () => {
     for (const [h, nick] of [[A, 'alice'], [B, 'bob']] as const) assert.equal(cli(['--home', h, 'init', '--nick', nick]).code, 0)

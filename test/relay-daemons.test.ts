@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { cli } from './support/cli.js'
+import { cli, runJson, feedJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
 import { tempDir } from './support/tmp.js'
 
@@ -9,13 +9,9 @@ describe('relays across daemons on 127.0.0.1', function () {
   const root = tempDir()
   const [A, B, C] = ['a', 'b', 'c'].map((n) => join(root, n)) as [string, string, string]
   const d: Record<string, RunningDaemon> = {}
-  const run = (h: string, ...args: string[]): any => {
-    const r = cli(['--home', h, ...args, '--json'])
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-    return r.json
-  }
+  const run = runJson
   const online = (h: string, petname: string): boolean => (cli(['--home', h, 'contact', 'list', '--json']).json ?? []).some((c: any) => c.petname === petname && c.online)
-  const feed = (h: string, place: string): any[] => cli(['--home', h, 'feed', place, '--limit', '1000', '--json']).json ?? []
+  const feed = feedJson
   const dmFeed = (h: string, petname: string): any[] => cli(['--home', h, 'dm', 'feed', petname, '--limit', '1000', '--json']).json ?? []
   let garden = ''
 

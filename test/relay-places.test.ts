@@ -11,7 +11,7 @@ import { createNetNode } from '../core/net/node.js'
 import { generatePeerKey } from '../core/net/peer-key.js'
 import { MAX_FRAME_BYTES } from '../protocol/limits.js'
 import { decodeRelay, encodeRelay, encodeRelayList, relayText, RELAY_PROTOCOL } from '../protocol/relay-wire.js'
-import { cli } from './support/cli.js'
+import { cli, runJson, feedJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
 import { tempDir } from './support/tmp.js'
 
@@ -23,12 +23,8 @@ describe('relays serve place members who are not the host\'s contacts (daemons o
   const root = tempDir()
   const [A, B, C] = ['a', 'b', 'c'].map((n) => join(root, n)) as [string, string, string]
   const d: Record<string, RunningDaemon> = {}
-  const run = (h: string, ...args: string[]): any => {
-    const r = cli(['--home', h, ...args, '--json'])
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-    return r.json
-  }
-  const feed = (h: string, place: string): any[] => cli(['--home', h, 'feed', place, '--limit', '1000', '--json']).json ?? []
+  const run = runJson
+  const feed = feedJson
   const peerOf = (x: RunningDaemon): string => `${x.ready.addrs[0]!}/p2p/${x.ready.peerId}`
   let square = ''
   let egoB = ''

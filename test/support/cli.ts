@@ -17,3 +17,15 @@ export function cli (args: string[], env: Record<string, string> = {}): CliResul
   try { json = JSON.parse(r.stdout) } catch { json = undefined }
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json }
 }
+
+/** `secushare --home HOME ARGS… --json`, which must succeed; its JSON. */
+export function runJson (home: string, ...args: string[]): any {
+  const r = cli(['--home', home, ...args, '--json'])
+  if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  return r.json
+}
+
+/** A place's feed as JSON (up to 1000 messages), [] when the command fails. */
+export function feedJson (home: string, place: string): any[] {
+  return cli(['--home', home, 'feed', place, '--limit', '1000', '--json']).json ?? []
+}
