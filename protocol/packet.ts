@@ -490,7 +490,19 @@ function toBytes (v: Uint8Array | string): Uint8Array {
  * entity lines or a method. Throws what encodePacket would throw for an impossible message
  * (e.g. a routing value with LF: routing values are plain only).
  */
+/** Builds and checks a packet (it must encode within `limit`). */
 export function makePacket (spec: PacketSpec, limit: PacketLimit = PACKET_LIMIT): Packet {
+  const p = packetOf(spec)
+  encodePacket(p, limit)
+  return p
+}
+
+/** Builds and encodes a packet in one pass (what a writer sends). */
+export function encodeSpec (spec: PacketSpec, limit: PacketLimit = PACKET_LIMIT): Uint8Array {
+  return encodePacket(packetOf(spec), limit)
+}
+
+function packetOf (spec: PacketSpec): Packet {
   const routing = (spec.routing ?? []).map((m): Modifier => ({ op: m.op, name: m.name, value: toBytes(m.value), binary: false }))
   const entity = (spec.entity ?? []).map((m): EntityLine => {
     if (isStateSync(m)) return { op: m.op, lone: true }
@@ -507,7 +519,6 @@ export function makePacket (spec: PacketSpec, limit: PacketLimit = PACKET_LIMIT)
     routing,
     content: hasContent ? { withLength, entity, method: spec.method ?? null, data } : null
   }
-  encodePacket(p, limit)
   return p
 }
 

@@ -5,7 +5,7 @@
  * malformed input and its own failure method (`_failure_…` :_code :_text).
  */
 import { limitExceeded, SecushareError, type ErrorCode } from './errors.js'
-import { decodePacket, encodePacket, makePacket, modifierText, type Packet, type PacketLimit } from './packet.js'
+import { decodePacket, encodePacket, encodeSpec, modifierText, type Packet, type PacketLimit } from './packet.js'
 
 export type WireValue = Uint8Array | string | number
 
@@ -31,7 +31,7 @@ export class WireCodec {
   encode (method: string, fields: Record<string, WireValue | undefined> = {}): Uint8Array {
     const entity = Object.entries(fields).filter((e): e is [string, WireValue] => e[1] !== undefined)
       .map(([name, value]) => ({ op: ':' as const, name, value: typeof value === 'number' ? String(value) : value }))
-    return encodePacket(makePacket({ entity, method }, this.d.limit), this.d.limit)
+    return encodeSpec({ entity, method }, this.d.limit)
   }
 
   decode (bytes: Uint8Array): WireMessage {

@@ -213,9 +213,10 @@ export class Places {
     const accepted: Accepted[] = []
     const ids = new Set<number>()
     let missingKey = false
+    // the head moves with the batch: ids far beyond what the batch itself reached are refused
+    let head = place.head
     for (const bytes of envelopes) {
-      // the head moves with the batch: ids far beyond what the batch itself reached are refused
-      const a = check(this.d.sodium, this.db, { ...place, head: Math.max(place.head, ...ids) }, bytes)
+      const a = check(this.d.sodium, this.db, { ...place, head }, bytes)
       if (typeof a === 'string') {
         this.drops.add(a)
         missingKey ||= a === 'no-key'
@@ -223,6 +224,7 @@ export class Places {
       }
       if (ids.has(a.record.id)) { this.drops.add('duplicate'); continue }
       ids.add(a.record.id)
+      head = Math.max(head, a.record.id)
       accepted.push(a)
     }
     if (missingKey && place.role === 'guest') void this.refreshKeys(placeId).catch(() => {})

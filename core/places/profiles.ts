@@ -76,9 +76,14 @@ export class Profiles {
     this.retries.clear()
   }
 
+  private homeId: string | undefined
+
+  /** My home place (its id is looked up once; it never changes). */
   private home (): PlaceRecord | undefined {
-    for (const e of this.d.store.entries<PlaceRecord>('places')) if (e.value.role === 'host' && e.value.home === this.d.self.id) return e.value
-    return undefined
+    if (this.homeId === undefined) {
+      for (const e of this.d.store.entries<PlaceRecord>('places')) if (e.value.role === 'host' && e.value.home === this.d.self.id) this.homeId = e.value.id
+    }
+    return this.homeId === undefined ? undefined : this.d.store.get<PlaceRecord>('places', this.homeId)
   }
 
   private readonly retries = new Map<string, NodeJS.Timeout>()
