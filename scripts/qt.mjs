@@ -3,15 +3,14 @@
 // password-less sudo; otherwise it fails and says what to install), configures and builds with
 // CMake into build/, and runs the Qt Quick tests through ctest.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ensurePackages, packageList } from './debian.mjs'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const buildDir = join(root, 'build')
 
-export const qtPackages = () => readFileSync(join(root, 'scripts', 'qt-packages.txt'), 'utf8')
-  .split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9]/.test(l))
+export const qtPackages = () => packageList('qt-packages.txt')
 
 const ok = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'ignore', ...opts }).status === 0
 const run = (cmd, args, opts = {}) => {
@@ -19,35 +18,9 @@ const run = (cmd, args, opts = {}) => {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal ?? r.error?.message})`)
 }
 
-function missingPackages () {
-  if (!ok('dpkg-query', ['--version'])) return null // not Debian: cannot tell
-  return qtPackages().filter((p) => {
-    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' })
-    return r.status !== 0 || !r.stdout.includes('install ok installed')
-  })
-}
-
-/** Installs what is missing, or throws with the command to run. */
+/** Installs what is missing, or throws with the command to run (off Debian, CMake says whether Qt is there). */
 export function ensureQtPackages (log) {
-  const missing = missingPackages()
-  const install = `sudo apt-get install ${qtPackages().join(' ')}`
-  if (missing === null) {
-    if (ok('cmake', ['--version'])) return // CMake says whether Qt is there
-    throw new Error(`CMake and Qt 6.4+ are needed for the Qt shell; on Debian: ${install}`)
-  }
-  if (missing.length === 0) return
-  const asRoot = process.getuid?.() === 0
-  const sudo = !asRoot && ok('sudo', ['-n', 'true'])
-  if (!asRoot && !sudo) throw new Error(`missing Debian packages for the Qt shell: ${missing.join(' ')}\n  install them with: ${install}`)
-  log(`installing ${missing.join(' ')} with apt-get`)
-  const apt = (args) => sudo ? ['sudo', ['-n', 'apt-get', ...args]] : ['apt-get', args]
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const [c1, a1] = apt(['install', '-y', '--no-install-recommends', ...missing])
-  if (!ok(c1, a1, { env, stdio: 'inherit' })) {
-    const [c0, a0] = apt(['update'])
-    run(c0, a0, { env })
-    run(c1, a1, { env })
-  }
+  ensurePackages(qtPackages(), 'the Qt shell (CMake and Qt 6.4+)', log, () => ok('cmake', ['--version']))
 }
 
 /** cmake configure + build into build/ (Qt required: a missing Qt is an error). */

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runs every test: the compiled mocha suites in dist/test (scripts/setup.mjs compiles them first),
-// then the Qt shell's Qt Quick tests (CMake build into build/, ctest; scripts/qt.mjs). When Qt is
-// missing it is installed if possible, otherwise that counts as a failure: never silently skipped.
+// then the Qt shell's Qt Quick tests (CMake build into build/, ctest; scripts/qt.mjs). When Qt or
+// Chromium (for the web UI test, scripts/browser-packages.txt) is missing it is installed if
+// possible, otherwise the tests that need it fail: never silently skipped.
 // The last line of output is `N passed, N failed, N skipped`, over both.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { buildQt, ensureQtPackages, root, runQmlTests } from './qt.mjs'
+import { ensurePackages, packageList } from './debian.mjs'
 
 const args = [
   join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
@@ -16,6 +18,12 @@ const args = [
   '--extension', 'test.js',
   ...process.argv.slice(2)
 ]
+
+try {
+  ensurePackages(packageList('browser-packages.txt'), 'the web UI test', (m) => process.stdout.write(`browser: ${m}\n`))
+} catch (e) {
+  process.stdout.write(`browser: ${e.message} (test/web-ui.test.ts will fail)\n`)
+}
 
 // Mocha's own output passes through; its summary line is remembered and folded into ours.
 const mocha = await new Promise((resolve) => {

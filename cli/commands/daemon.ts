@@ -9,7 +9,7 @@ import type { Context } from '../context.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, rpcListen?: string, allowRemoteUi?: boolean, uiHost?: string[], mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, placeKeyRotation?: string, relayQuota?: string, relayExpiry?: string, json?: boolean, nick?: string }
+interface DaemonFlags { listen?: string[], peer?: string[], rpc?: string, rpcListen?: string, allowRemoteUi?: boolean, uiHost?: string[], webUi: boolean, mdns: boolean, dht?: boolean, relayClient?: boolean, relayServer?: boolean, placeKeyRotation?: string, relayQuota?: string, relayExpiry?: string, json?: boolean, nick?: string }
 
 function daemonOptions (cmd: Command): Command {
   return cmd
@@ -19,6 +19,7 @@ function daemonOptions (cmd: Command): Command {
     .option('--rpc-listen <host:port>', 'router mode: serve the RPC endpoints for UIs on the LAN here, e.g. 0.0.0.0:8420 (instead of --rpc; needs --allow-remote-ui)')
     .option('--allow-remote-ui', 'allow an RPC address other than loopback (remote UIs pair with `secushare pair`)')
     .option('--ui-host <name>', 'also accept this Host name from remote UIs, e.g. router.lan (repeatable)', collect)
+    .option('--no-web-ui', 'do not serve the web UI at http://RPC-ADDRESS/')
     .option('--no-mdns', 'do not discover or announce on the LAN (mDNS)')
     .option('--dht', 'join the Kademlia DHT (to be found beyond the LAN)')
     .option('--relay-client', 'reach and be reached through circuit relays')
@@ -26,7 +27,7 @@ function daemonOptions (cmd: Command): Command {
     .option('--place-key-rotation <seconds>', 'give the places this node hosts a new key this often (default 604800: 7 days)')
     .option('--relay-quota <size>', 'bytes kept for contacts as their relay: 268435456, 256M, 1G; 0 relays for nobody (default 256M)')
     .option('--relay-expiry <seconds>', 'keep a relayed message at most this long (default 1209600: 14 days)')
-    .option('--json', 'print the readiness line as JSON: {"ready", "peerId", "rpc", "addrs"}')
+    .option('--json', 'print the readiness line as JSON: {"ready", "peerId", "rpc", "addrs", "web"}')
 }
 
 /** Runs the daemon until SIGINT/SIGTERM: flags win over HOME/config.json, which wins over defaults. */
@@ -41,7 +42,7 @@ async function runDaemon (c: Context, o: DaemonFlags, cmd: Command): Promise<voi
   const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli'
   const flags: ConfigOverrides = {
     listen: o.listen, peers: o.peer, rpc: o.rpc, rpcListen: o.rpcListen, allowRemoteUi: o.allowRemoteUi, uiHosts: o.uiHost,
-    mdns: given('mdns') ? o.mdns : undefined, dht: o.dht, relayClient: o.relayClient, relayServer: o.relayServer,
+    webUi: given('webUi') ? o.webUi : undefined, mdns: given('mdns') ? o.mdns : undefined, dht: o.dht, relayClient: o.relayClient, relayServer: o.relayServer,
     placeKeyRotation: o.placeKeyRotation === undefined ? undefined : Number(o.placeKeyRotation),
     relayQuota: o.relayQuota === undefined ? undefined : parseSize(o.relayQuota),
     relayExpiry: o.relayExpiry === undefined ? undefined : Number(o.relayExpiry)
@@ -53,10 +54,10 @@ async function runDaemon (c: Context, o: DaemonFlags, cmd: Command): Promise<voi
     passphrase: async () => await c.keystorePassphrase(),
     warn: (line) => { c.io.err(`secushare daemon: ${line}\n`) }
   })
-  const ready = { ready: true, peerId: daemon.peerId, rpc: daemon.rpcUrl, addrs: daemon.addrs() }
+  const ready = { ready: true, peerId: daemon.peerId, rpc: daemon.rpcUrl, addrs: daemon.addrs(), web: daemon.webUrl }
   c.io.out(o.json === true
     ? JSON.stringify(ready) + '\n'
-    : `secushare daemon ready: peer ${ready.peerId} rpc ${ready.rpc} listening ${ready.addrs.join(' ')}\n`)
+    : `secushare daemon ready: peer ${ready.peerId} rpc ${ready.rpc} listening ${ready.addrs.join(' ')}${ready.web !== null ? ` web ${ready.web}` : ''}\n`)
   await stopRequested
   await daemon.stop()
   c.io.err('secushare daemon stopped\n')

@@ -18,10 +18,10 @@ function seconds (text: string | undefined): number | undefined {
 
 export function registerUi (program: Command, ctx: () => Context): void {
   program.command('pair')
-    .description('print a one-time pairing code (and QR) from which a UI on the LAN gets its own revocable token')
+    .description('print a one-time pairing code (and QR) from which a UI (the Qt shell on the LAN, or the web UI in a browser) gets its own revocable token')
     .option('--ttl <seconds>', `how long the code stays valid (default ${PAIR_TTL_DEFAULT_S})`)
     .option('--name <name>', 'name of the UI token it will create (default "ui")')
-    .option('--json', 'print {"code", "expires", "name", "urls"} as JSON')
+    .option('--json', 'print {"code", "expires", "name", "urls", "web"} as JSON')
     .action(async (o: { ttl?: string, name?: string, json?: boolean }) => {
       const c = ctx()
       const ttlSeconds = seconds(o.ttl)
@@ -32,7 +32,7 @@ export function registerUi (program: Command, ctx: () => Context): void {
         printJson(c.io, r)
         return
       }
-      c.io.out(table([['pairing code', r.code], ['valid until', new Date(r.expires).toISOString()], ['token name', r.name], ['pair at', r.urls.join(' ') || '(the daemon listens on loopback only)']]))
+      c.io.out(table([['pairing code', r.code], ['valid until', new Date(r.expires).toISOString()], ['token name', r.name], ['pair at', r.urls.join(' ') || '(the daemon listens on loopback only)'], ['web UI', r.web.join(' ') || '(off: --no-web-ui)']]))
       c.io.out(await terminalQr(JSON.stringify({ secusharePair: 1, code: r.code, urls: r.urls })))
     })
 

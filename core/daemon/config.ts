@@ -11,6 +11,7 @@
  *                                         // instead of "rpc"; needs allowRemoteUi (--rpc-listen)
  *     "allowRemoteUi": false,             // allow a non-loopback RPC address (--allow-remote-ui)
  *     "uiHosts": [],                      // extra Host names remote UIs use: "router.lan" (--ui-host)
+ *     "webUi": true,                      // serve the web UI at http://RPC-ADDRESS/ (--no-web-ui)
  *     "mdns": true,                       // LAN discovery                 (--no-mdns)
  *     "dht": false,                       // kad-dht                       (--dht)
  *     "relayClient": false,               // reach others through relays   (--relay-client)
@@ -40,6 +41,8 @@ export interface DaemonConfig {
   allowRemoteUi: boolean
   /** Host header names (`name` or `name:port`) accepted besides the bound address and loopback. */
   uiHosts: string[]
+  /** Serve the web UI on the RPC address (pairing with `secushare pair` still needed). */
+  webUi: boolean
   mdns: boolean
   dht: boolean
   relayClient: boolean
@@ -63,6 +66,7 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = {
   rpcListen: null,
   allowRemoteUi: false,
   uiHosts: [],
+  webUi: true,
   mdns: true,
   dht: false,
   relayClient: false,
@@ -83,6 +87,7 @@ const ConfigSchema = v.strictObject({
   rpcListen: v.optional(v.nullable(v.string())),
   allowRemoteUi: v.optional(v.boolean()),
   uiHosts: v.optional(v.pipe(v.array(UiHost), v.maxLength(16))),
+  webUi: v.optional(v.boolean()),
   mdns: v.optional(v.boolean()),
   dht: v.optional(v.boolean()),
   relayClient: v.optional(v.boolean()),

@@ -27,6 +27,8 @@ import { lockHome, removeRpcFiles, writeRpcFiles } from './files.js'
 export interface Daemon {
   readonly peerId: string
   readonly rpcUrl: string
+  /** The web UI (http://HOST:PORT/), or null when it is off. */
+  readonly webUrl: string | null
   addrs: () => string[]
   stop: () => Promise<void>
 }
@@ -98,27 +100,27 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     const token = newToken()
     let rpc: RpcServer | undefined
     const remote = new RemoteUi({ home: o.home })
-    const ui = { remote, pairUrls: () => rpc?.pairUrls ?? [], connections: () => rpc?.uiConnections() ?? new Map<string, number>() }
+    const ui = { remote, pairUrls: () => rpc?.pairUrls ?? [], webUrls: () => rpc?.webUrls ?? [], connections: () => rpc?.uiConnections() ?? new Map<string, number>() }
     const service = createService({ home, net, contacts, places, profiles, names, relays: relayClient, rpcUrl: () => rpc?.url ?? '', ui })
     const events = new EventBus()
     cleanup.push(wireEvents({ home, net, contacts, places }, events))
     rpc = await startRpcServer({
       host: rpcAddr.host, port: rpcAddr.port, token, service, events,
-      allowedHosts: o.config.uiHosts, uiTokens: remote, ownerOnly: OWNER_ONLY_METHODS,
+      allowedHosts: o.config.uiHosts, uiTokens: remote, ownerOnly: OWNER_ONLY_METHODS, webUi: o.config.webUi,
       onInternalError: (e, method) => { o.warn(`internal error in ${method}: ${(e as Error)?.stack ?? String(e)}`) }
     })
     const server = rpc
     remote.onRevoke = (id) => server.closeUiToken(id)
     cleanup.push(async () => { await server.close() })
     writeRpcFiles(o.home, token, {
-      url: server.url, pid: process.pid, peerId: net.peerId, auth: ['bearer', 'subprotocol'],
+      url: server.url, pid: process.pid, peerId: net.peerId, auth: ['bearer', 'subprotocol'], web: server.webUrl,
       endpoints: {
         jsonrpc: { url: server.url, subprotocol: RPC_SUBPROTOCOL, auth: ['bearer', 'subprotocol'] },
         webchannel: { url: server.webchannelUrl, subprotocol: WEBCHANNEL_SUBPROTOCOL, auth: ['bearer', 'subprotocol'] }
       }
     })
     cleanup.push(() => { removeRpcFiles(o.home) })
-    return { peerId: net.peerId, rpcUrl: server.url, addrs: () => net.addrs(), stop }
+    return { peerId: net.peerId, rpcUrl: server.url, webUrl: server.webUrl, addrs: () => net.addrs(), stop }
   } catch (e) {
     await stop()
     throw e

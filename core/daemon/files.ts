@@ -16,8 +16,11 @@ export const TOKEN_FILE = 'token'
 export const LOCK_FILE = 'daemon.lock'
 
 export interface RpcEndpoint { url: string, subprotocol: string, auth: string[] }
-/** rpc.json: `url`/`auth` are the JSON-RPC endpoint (kept for older clients); `endpoints` names each one. */
-export interface RpcInfo { url: string, pid: number, peerId: string, auth: string[], endpoints?: { jsonrpc: RpcEndpoint, webchannel: RpcEndpoint } }
+/**
+ * rpc.json: `url`/`auth` are the JSON-RPC endpoint (kept for older clients); `endpoints` names each
+ * one; `web` is the web UI's address (null or absent: not served).
+ */
+export interface RpcInfo { url: string, pid: number, peerId: string, auth: string[], endpoints?: { jsonrpc: RpcEndpoint, webchannel: RpcEndpoint }, web?: string | null }
 
 function alive (pid: number): boolean {
   try {

@@ -11,6 +11,9 @@
  * dispatched by typed-rpc's handleRpc to the service object; errors leave as JSON-RPC errors whose
  * `data` is `{code, message, detail}` of a SecushareError (see docs/rpc.md).
  *
+ * With `webUi` the listener also serves the web UI's files (web.ts) to plain GETs, and the
+ * WebSocket endpoints accept that page's own Origin besides `allowedOrigins`.
+ *
  * Events (event-bus.ts) reach JSON-RPC clients that called `subscribe` as notifications, and
  * QWebChannel clients as signals and property updates, through a bounded per-client queue
  * (event-queue.ts) that is written only while the client keeps up: the daemon never blocks on one.
@@ -33,6 +36,8 @@ import { EventQueue } from './event-queue.js'
 import { hostHeaders, isWildcardHost, PAIR_PATH, PAIR_SUBPROTOCOL, type Grant } from './remote.js'
 import { propertyUpdate, WEBCHANNEL_PATH, WEBCHANNEL_SUBPROTOCOL, WebChannelSession } from './webchannel.js'
 import { isRecord, jsonDetail } from './json.js'
+import { ownOrigin, serveWeb } from './web.js'
+import { loadWebAssets, type WebAsset } from './web-assets.js'
 
 export const RPC_PATH = '/rpc'
 /** The method a JSON-RPC client calls to receive events; the service validates it (service.ts). */
@@ -85,6 +90,11 @@ export interface RpcServerOptions {
   onInternalError?: (err: unknown, method: string) => void
   /** Events and status forwarded to clients (JSON-RPC after `subscribe`, QWebChannel). Default: none ever. */
   events?: EventBus
+  /**
+   * Serve the web UI (web.ts) at `/`, and accept its own Origin (`http://` + an allowed Host) on
+   * the WebSocket endpoints. Default false.
+   */
+  webUi?: boolean
 }
 
 export interface RpcServer {
@@ -92,6 +102,10 @@ export interface RpcServer {
   readonly url: string
   /** ws://HOST:PORT/webchannel */
   readonly webchannelUrl: string
+  /** http://HOST:PORT/, the web UI on the local address, or null when it is off. */
+  readonly webUrl: string | null
+  /** The web UI at each name in pairUrls (empty when it is off). */
+  readonly webUrls: string[]
   readonly port: number
   /**
    * Sends the JSON-RPC notification `{jsonrpc, method, params}` to every connected (so
@@ -213,6 +227,7 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
   const channelMethods = [...methods].filter((m) => !JSONRPC_ONLY.has(m))
   const bus = opts.events ?? new EventBus()
   const allowedOrigins = new Set(opts.allowedOrigins ?? [])
+  const webAssets: ReadonlyMap<string, WebAsset> = opts.webUi === true ? loadWebAssets() : new Map()
   const ownerOnly = new Set(opts.ownerOnly ?? [])
   const uiChannelMethods = channelMethods.filter((m) => !ownerOnly.has(m))
   const onInternalError = opts.onInternalError ?? defaultInternalError
@@ -238,6 +253,8 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
 
   const http = createServer({ maxHeaderSize: MAX_RPC_REQUEST_HEAD_BYTES }, (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0] ?? ''
+    const host = req.headers.host?.toLowerCase()
+    if (serveWeb(webAssets, path, req, res, host !== undefined && allowedHosts.has(host))) return
     const status = ENDPOINTS.has(path) ? 426 : 404
     res.writeHead(status, { Connection: 'close', 'Content-Type': 'text/plain' })
     res.end(status === 426 ? 'WebSocket upgrade required\n' : 'not found\n')
@@ -273,8 +290,9 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     if (subprotocol === undefined) { refuse(socket, 404, 'not found'); return }
     const host = req.headers.host?.toLowerCase()
     if (host === undefined || !allowedHosts.has(host)) { refuse(socket, 403, 'Host not allowed'); return }
-    const origin = req.headers.origin ?? req.headers['sec-websocket-origin']
-    if (origin !== undefined && !allowedOrigins.has(Array.isArray(origin) ? origin.join(',') : origin)) {
+    const originHeader = req.headers.origin ?? req.headers['sec-websocket-origin']
+    const origin = Array.isArray(originHeader) ? originHeader.join(',') : originHeader
+    if (origin !== undefined && !allowedOrigins.has(origin) && !(webAssets.size > 0 && origin.toLowerCase() === ownOrigin(host))) {
       refuse(socket, 403, 'Origin not allowed')
       return
     }
@@ -570,6 +588,7 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
   const localHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host
   const url = `ws://${hostForUrl(localHost)}:${port}${RPC_PATH}`
   const webchannelUrl = `ws://${hostForUrl(localHost)}:${port}${WEBCHANNEL_PATH}`
+  const webUrl = webAssets.size > 0 ? `http://${hostForUrl(localHost)}:${port}/` : null
   const pairHosts = isWildcardHost(opts.host) ? [...interfaceAddrs, ...(opts.allowedHosts ?? [])] : [opts.host, ...(opts.allowedHosts ?? [])]
   const pairUrls = [...new Set(pairHosts.map((h) => /:\d+$/.test(h) && !h.endsWith(']') && h.split(':').length === 2 ? `ws://${h}${PAIR_PATH}` : `ws://${hostForUrl(h)}:${port}${PAIR_PATH}`))]
 
@@ -594,10 +613,12 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
   return {
     url,
     webchannelUrl,
+    webUrl,
     port,
     stats,
     close,
     pairUrls,
+    webUrls: webUrl === null ? [] : pairUrls.map((u) => u.replace(/^ws:/, 'http:').slice(0, -PAIR_PATH.length) + '/'),
     closeUiToken (id: string): number {
       let n = 0
       for (const c of clients) {

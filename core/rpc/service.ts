@@ -52,7 +52,8 @@
  *   relayDrop({petname})                       RelayInfo (the relay as it was)
  *   relayFetch()                               {added}: fetch from my relays now
  * Owner only (OWNER_ONLY_METHODS: refused to clients holding a UI token; docs/rpc.md "Remote UIs"):
- *   pairCreate({ttlSeconds?, name?})           {code, expires, name, urls}: a one-time pairing code for a remote UI
+ *   pairCreate({ttlSeconds?, name?})           {code, expires, name, urls, web}: a one-time pairing code for a remote UI;
+ *                                              `web`: where the daemon's web UI takes it ([] when off)
  *   uiTokenList()                              [{id, name, created, connections}]
  *   uiTokenRevoke({id})                        {id, name, created, closed}: the token is deleted, its connections closed
  * feed and dmFeed items of my own posts carry `delivery`: {state: 'local'} | {state: 'relayed', relays} | {state: 'delivered'}.
@@ -83,7 +84,7 @@ import { MAX_UI_TOKEN_NAME_BYTES, PAIR_TTL_MAX_S, PAIR_TTL_MIN_S } from '../../p
 export const OWNER_ONLY_METHODS = ['pairCreate', 'uiTokenList', 'uiTokenRevoke'] as const
 
 /** Remote UIs (remote.ts) and what the RPC server knows of them. */
-export interface RemoteUiDeps { remote: RemoteUi, pairUrls: () => string[], connections: () => Map<string, number> }
+export interface RemoteUiDeps { remote: RemoteUi, pairUrls: () => string[], webUrls: () => string[], connections: () => Map<string, number> }
 
 export interface DaemonStatus extends HomeStatus {
   addrs: string[]
@@ -316,13 +317,13 @@ export function createService (d: ServiceDeps) {
       return await d.names.vouches(p.ego, p.nick)
     },
 
-    async pairCreate (params?: { ttlSeconds?: number, name?: string }): Promise<{ code: string, expires: number, name: string, urls: string[] }> {
+    async pairCreate (params?: { ttlSeconds?: number, name?: string }): Promise<{ code: string, expires: number, name: string, urls: string[], web: string[] }> {
       const p = parseParams('pairCreate', v.optional(v.strictObject({
         ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(PAIR_TTL_MIN_S), v.maxValue(PAIR_TTL_MAX_S))),
         name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxBytes(MAX_UI_TOKEN_NAME_BYTES)))
       })), params)
       const ui = remoteUi(d)
-      return { ...ui.remote.createCode(p?.ttlSeconds, p?.name), urls: ui.pairUrls() }
+      return { ...ui.remote.createCode(p?.ttlSeconds, p?.name), urls: ui.pairUrls(), web: ui.webUrls() }
     },
 
     async uiTokenList (params?: Record<string, never>): Promise<Array<{ id: string, name: string, created: number, connections: number }>> {

@@ -5,7 +5,7 @@ import { REPO_ROOT } from './tmp.js'
 
 export interface RunningDaemon {
   proc: ChildProcess
-  ready: { peerId: string, rpc: string, addrs: string[] }
+  ready: { peerId: string, rpc: string, addrs: string[], web?: string | null }
   stderr: () => string
   /** SIGTERM, then the exit code, or the signal that ended it (SIGKILL after `graceMs`). */
   stop: (graceMs?: number) => Promise<number | string | null>
