@@ -9,12 +9,15 @@
 // (dist-bundle/EXTERNALS.txt). Run it from a repository checkout and node finds them in the
 // repository's node_modules; for a router, see packaging/openwrt.md.
 //
+// The web UI's files (core/rpc/web-assets.ts reads them from web/ and node_modules at start) are
+// inlined: the bundle's web-assets module holds them as base64.
+//
 // Usage: node scripts/bundle.mjs [--outdir DIR]   (compiles with tsc first when dist/ is missing)
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const outIdx = process.argv.indexOf('--outdir')
@@ -32,7 +35,23 @@ writeFileSync(entry, `import ${JSON.stringify(join(root, 'dist', 'core', 'polyfi
 import { main } from ${JSON.stringify(join(root, 'dist', 'cli', 'main.js'))}
 process.exitCode = await main(process.argv.slice(2))
 `)
+/** Replaces core/rpc/web-assets.js with a module that holds the files it would read. */
+const inlineWebAssets = {
+  name: 'inline-web-assets',
+  setup (b) {
+    b.onLoad({ filter: /[\\/]core[\\/]rpc[\\/]web-assets\.js$/ }, async (args) => {
+      const mod = await import(pathToFileURL(args.path).href)
+      const files = [...mod.loadWebAssets()].map(([path, a]) => [path, a.type, a.body.toString('base64')])
+      return {
+        loader: 'js',
+        contents: `export const WEB_FILES = ${JSON.stringify(mod.WEB_FILES)}\nconst FILES = ${JSON.stringify(files)}\n` +
+          'export function loadWebAssets () { return new Map(FILES.map(([path, type, b64]) => [path, { type, body: Buffer.from(b64, "base64") }])) }\n'
+      }
+    })
+  }
+}
 const result = await build({
+  plugins: [inlineWebAssets],
   entryPoints: [entry],
   outfile: join(outdir, 'secushare.mjs'),
   bundle: true,

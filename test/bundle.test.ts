@@ -1,8 +1,8 @@
 /**
  * `npm run bundle`: the single-file core (dist-bundle/secushare.mjs) runs with plain `node` from
  * the repository (its native externals, lmdb and sodium-native, come from node_modules): same
- * `--help` as bin/secushare.js, `init` and `status` on a fresh home, and a daemon that gets ready
- * and answers `status` over RPC. Every process is bounded by a timeout.
+ * `--help` as bin/secushare.js, `init` and `status` on a fresh home, and a daemon that gets ready,
+ * answers `status` over RPC and serves the web UI (inlined: nothing beside the file). Every process is bounded by a timeout.
  */
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
@@ -65,6 +65,11 @@ describe('single-file bundle (npm run bundle)', function () {
       const online = run(['--home', home, 'status', '--json'])
       assert.equal(online.code, 0, online.stderr)
       assert.equal(online.json.rpc, ready.rpc)
+      for (const [path, pattern] of [['', /<title>secushare<\/title>/], ['qwebchannel.js', /var QWebChannel = function/]] as const) {
+        const page = await fetch(ready.web + path)
+        assert.equal(page.status, 200, path)
+        assert.match(await page.text(), pattern)
+      }
     } finally {
       proc.kill('SIGTERM')
       const t = setTimeout(() => proc.kill('SIGKILL'), 10_000)

@@ -1,6 +1,6 @@
 // The secushare web UI: Qt's qwebchannel.js (loaded before this file) over a WebSocket to the
 // daemon that served this page. Everything shown from the network goes through textContent,
-// never HTML. See docs/ui.md ("The web UI").
+// never HTML. See docs/web-ui.md.
 'use strict'
 
 const TOKEN_KEY = 'secushare.uiToken'
