@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import nodeCrypto, { randomBytes } from 'node:crypto'
+import { syncBuiltinESMExports } from 'node:module'
 import { request as httpRequest } from 'node:http'
 import { connect as netConnect, type Socket } from 'node:net'
 import { WebSocket } from 'ws'
@@ -425,6 +426,26 @@ describe('RPC (ws + typed-rpc on 127.0.0.1)', function () {
       assert.deepEqual(calls, [])
     })
 
+    it('the token is compared with crypto.timingSafeEqual, also for a token one character off', async () => {
+      const original = nodeCrypto.timingSafeEqual
+      const compared: number[] = []
+      nodeCrypto.timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => { compared.push(a.byteLength); return original(a, b) }
+      syncBuiltinESMExports() // auth.ts imports it by name: let its binding see the spy
+      try {
+        const oneOff = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0')
+        await assert.rejects(connectRpc(server.url, oneOff), isCode('RPC_UNAUTHORIZED'))
+        assert.ok(compared.length >= 1, 'the wrong token went through timingSafeEqual')
+        compared.length = 0
+        const c = await connectRpc(server.url, token)
+        await c.close()
+        assert.ok(compared.length >= 1, 'so did the right one')
+      } finally {
+        nodeCrypto.timingSafeEqual = original
+        syncBuiltinESMExports()
+      }
+      assert.deepEqual(calls, [])
+    })
+
     it('raw upgrades: no token, token in the query, other schemes, malformed subprotocol lists: 401', async () => {
       assert.equal(await upgradeStatus(server.port, {}), 401)
       assert.equal(await upgradeStatus(server.port, {}, `/rpc?token=${token}`), 401)
@@ -459,7 +480,7 @@ describe('RPC (ws + typed-rpc on 127.0.0.1)', function () {
     it('a Host header other than the bound or loopback host:port is refused (403)', async () => {
       const auth = { Authorization: `Bearer ${token}` }
       const p = server.port
-      for (const host of ['evil.example', `evil.example:${p}`, `127.1:${p}`, `2130706433:${p}`, `0x7f000001:${p}`, `127.0.0.1:${p + 1}`, '127.0.0.1', `localhost.:${p}`, `127.0.0.1:${p}.evil.example`]) {
+      for (const host of ['evil.example', `evil.example:${p}`, `127.1:${p}`, `2130706433:${p}`, `0x7f000001:${p}`, `127.0.0.1:${p + 1}`, '127.0.0.1', `localhost.:${p}`, `127.0.0.1:${p}.evil.example`, `localhost6:${p}`, `0177.0.0.1:${p}`]) {
         assert.equal(await upgradeStatus(p, { ...auth, Host: host }), 403, host)
       }
       for (const host of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`, `[::1]:${p}`]) {
