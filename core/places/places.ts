@@ -686,21 +686,31 @@ export class Places {
     let added = 0
     for (const peer of sources) {
       const addrs = peer === p.hostPeer ? this.hostAddrs(p) : this.members(p.id).find((m) => m.peerId === peer)?.addrs ?? []
-      // the next batch is asked for while this one is checked and stored
+      // one gap at a time, and only the gap: what gossip already brought past it is not sent again
       let from = this.find(placeId).contiguous + 1
-      let next: Promise<Uint8Array[]> | undefined = this.replayFrom(peer, addrs, p.id, from)
+      let to = this.gapEnd(p.id, from)
+      // the next batch is asked for while this one is checked and stored
+      let next: Promise<Uint8Array[]> | undefined = this.replayFrom(peer, addrs, p.id, from, to)
       try {
         while (next !== undefined) {
           const got = await next
           next = undefined
-          if (got.length === MAX_REPLAY_BATCH) {
-            next = this.replayFrom(peer, addrs, p.id, from + got.length)
+          const more = got.length === MAX_REPLAY_BATCH && (to === 0 || from + got.length <= to)
+          if (more) {
+            next = this.replayFrom(peer, addrs, p.id, from + got.length, to)
             next.catch(() => {}) // awaited in the next round, unless this one ends the loop
           }
           const fresh = await this.receiveMany(p.id, got)
           added += fresh
           if (fresh === 0) break
           from += got.length
+          if (!more && to !== 0) { // that gap is closed: the next one, if any
+            const now = this.find(placeId)
+            if (now.contiguous >= now.head) break
+            from = now.contiguous + 1
+            to = this.gapEnd(p.id, from)
+            next = this.replayFrom(peer, addrs, p.id, from, to)
+          }
         }
         return added
       } catch { /* try the next source */ }
@@ -710,10 +720,16 @@ export class Places {
     return added
   }
 
-  private async replayFrom (peer: string, addrs: string[], placeId: string, from: number): Promise<Uint8Array[]> {
+  /** The last id of the gap that starts at `from`: one before the next message I hold, or 0 (none: up to the end). */
+  private gapEnd (placeId: string, from: number): number {
+    for (const e of this.db.entries<MessageRecord>('messages', { start: [placeId, from], end: [placeId, Number.MAX_SAFE_INTEGER], limit: 1 })) return e.value.id - 1
+    return 0
+  }
+
+  private async replayFrom (peer: string, addrs: string[], placeId: string, from: number, to: number): Promise<Uint8Array[]> {
     const s = await this.d.net.openStream(peer, addrs, PLACE_PROTOCOL)
     try {
-      await s.write(encodeWire('_request_place_replay', { _place: Buffer.from(placeId, 'hex'), _from: from, _to: 0 }))
+      await s.write(encodeWire('_request_place_replay', { _place: Buffer.from(placeId, 'hex'), _from: from, _to: to }))
       const out: Uint8Array[] = []
       for (;;) {
         const m = decodeWire(await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
@@ -845,7 +861,7 @@ export class Places {
           await s.write(encodeWire('_notice_place_keys', { _sealed: sealTo(this.d.sodium, Buffer.from(member.ego, 'hex'), keys) }))
           return
         }
-        case '_request_place_replay': return await this.onReplay(s, peer, placeId, wireNumber(req, '_from'))
+        case '_request_place_replay': return await this.onReplay(s, peer, placeId, wireNumber(req, '_from'), wireNumber(req, '_to'))
         default: throw new SecushareError('PLACE_WIRE_INVALID', `unknown request ${req.method}`)
       }
     } catch (e) {
@@ -879,7 +895,8 @@ export class Places {
     if (record.dm || record.home === true || requested !== undefined) void this.join(placeId).catch(() => {})
   }
 
-  private async onReplay (s: FrameStream, peer: string, placeId: string, from: number): Promise<void> {
+  /** Envelopes `from`..`to` (0: up to the head), at most MAX_REPLAY_BATCH of them. */
+  private async onReplay (s: FrameStream, peer: string, placeId: string, from: number, to: number): Promise<void> {
     const p = this.db.get<PlaceRecord>('places', placeId)
     if (p === undefined) throw new SecushareError('PLACE_NOT_FOUND', 'no such place here')
     const member = this.members(p.id).find((m) => m.peerId === peer && m.status === 'member')
@@ -888,7 +905,7 @@ export class Places {
     const start = Math.max(from, member?.sinceId ?? 1)
     if (member !== undefined && p.role === 'host' && from > 1 && Math.min(from - 1, p.head) > (this.db.get<number>('delivery_marks', [p.id, member.ego]) ?? 0)) await this.db.write((tx) => { noteMark(tx, p.id, member.ego, Math.min(from - 1, p.head)) })
     let n = 0
-    for (const e of this.db.entries<MessageRecord>('messages', { start: [p.id, start], end: [p.id, Number.MAX_SAFE_INTEGER] })) {
+    for (const e of this.db.entries<MessageRecord>('messages', { start: [p.id, start], end: [p.id, to > 0 ? to + 1 : Number.MAX_SAFE_INTEGER] })) {
       if (n++ >= MAX_REPLAY_BATCH) break
       await s.write(encodeWire('_notice_place_replay', { _envelope: e.value.envelope }))
     }
