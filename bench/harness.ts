@@ -51,7 +51,11 @@ export async function until (check: () => boolean, ms: number, everyMs = 10): Pr
 }
 
 /** Creates and starts `n` nodes in one temporary directory. */
-export async function createCluster (n: number, opts: { heartbeatMs: number, prefix?: string }): Promise<Cluster> {
+/**
+ * `keepPorts`: a node started again listens on the port it had (as a daemon with a fixed
+ * `--listen` port does), so the addresses others keep for it stay right.
+ */
+export async function createCluster (n: number, opts: { heartbeatMs: number, prefix?: string, keepPorts?: boolean }): Promise<Cluster> {
   const root = mkdtempSync(join(tmpdir(), 'secushare-bench-places-'))
   const nodes: BenchNode[] = []
   const close = async (): Promise<void> => {
@@ -66,7 +70,7 @@ export async function createCluster (n: number, opts: { heartbeatMs: number, pre
       const name = `${opts.prefix ?? 'n'}${i}`
       const dir = join(root, name)
       await initHome(dir, { nick: name })
-      nodes.push(await openNode(name, dir, opts.heartbeatMs))
+      nodes.push(await openNode(name, dir, opts.heartbeatMs, opts.keepPorts === true))
     }
     // a fixed start order keeps libp2p's per-host inbound limit out of the way: nothing dials yet
     for (const node of nodes) await node.start()
@@ -77,7 +81,8 @@ export async function createCluster (n: number, opts: { heartbeatMs: number, pre
   }
 }
 
-async function openNode (name: string, dir: string, heartbeatMs: number): Promise<BenchNode> {
+async function openNode (name: string, dir: string, heartbeatMs: number, keepPort: boolean): Promise<BenchNode> {
+  let port = 0
   const home = await Home.open(dir)
   const ego = await home.ego()
   const egos = new Map<string, Ego>([[ego.id, ego]])
@@ -90,10 +95,11 @@ async function openNode (name: string, dir: string, heartbeatMs: number): Promis
       if (node.running) return
       // as startDaemon does, minus the RPC server; plus the benchmark's heartbeat and byte counter
       const net = await createNetNode({
-        peerKey: home.peerKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, relayClient: false, relayServer: false,
+        peerKey: home.peerKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], mdns: false, dht: false, relayClient: false, relayServer: false,
         pubsubHeartbeatMs: heartbeatMs, countBytes: true, inboundConnectionsPerSecond: INBOUND_PER_SECOND
       })
       await net.start()
+      if (keepPort) port = Number(/\/tcp\/(\d+)/.exec(net.addrs()[0] ?? '')?.[1] ?? 0)
       const contacts = new Contacts({ sodium: home.sodium, store: home.store, net, egos }, home.defaultEgoId)
       await contacts.start()
       const places = new Places({
