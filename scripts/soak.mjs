@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(fileURLToPath(import.meta.url), '..', '..')
-const files = ['crash', 'forgery', 'replay', 'partition', 'wire-fuzz', 'packet-fuzz', 'envelope-fuzz']
+const files = ['crash', 'forgery', 'replay', 'partition', 'partition-places', 'churn', 'memory', 'wire-fuzz', 'packet-fuzz', 'envelope-fuzz']
 const args = [
   join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
   '--require', join(root, 'dist', 'core', 'polyfill.js'),
