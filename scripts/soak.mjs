@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The long forms of the reliability tests (issue 10): the same test files as in `npm test`, with
 // SECUSHARE_SOAK=1, which raises their sizes (test/support/seed.ts `soak(short, long)`): 200 kill -9
-// cycles, 200,000 mutants per signed kind, 9 partitioned nodes over 3 rounds, 20M fuzz frames.
+// cycles, 200,000 mutants per signed kind, 9 partitioned nodes over 3 rounds, 3 places split 3 ways,
+// 20 churning nodes for 10 minutes, a daemon under load for 10 minutes, 20M fuzz frames.
 // Set SECUSHARE_SEED to replay a run; extra arguments go to mocha (e.g. a single file).
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
