@@ -4,6 +4,7 @@
  * updates; and a page of another origin that can neither read nor call anything.
  */
 import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -11,7 +12,10 @@ import { readRpcFiles } from '../core/daemon/files.js'
 import { launchChromium, type Browser, type Page } from './support/browser.js'
 import { cli, feedJson, runJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
-import { tempDir } from './support/tmp.js'
+import { REPO_ROOT, tempDir } from './support/tmp.js'
+
+/** Where the screenshots go (beside the Qt shell's, under build/). */
+const SCREENSHOTS = process.env.SECUSHARE_SCREENSHOTS ?? join(REPO_ROOT, 'build', 'screenshots')
 
 describe('the web UI in headless Chromium (127.0.0.1)', function () {
   this.timeout(300_000)
@@ -74,6 +78,17 @@ describe('the web UI in headless Chromium (127.0.0.1)', function () {
 
     assert.equal(runJson(B, 'post', place, 'live from bob').pending, false)
     await page.locator('#feed li', { hasText: 'live from bob' }).waitFor({ timeout: 20_000 }) // no reload
+
+    // phone and desktop widths: the feed and the composer stay usable; saved for people to look at
+    for (const [width, height] of [[390, 844], [1280, 800]] as const) {
+      await page.setViewportSize({ width, height })
+      await page.locator('#feed li', { hasText: 'live from bob' }).scrollIntoViewIfNeeded()
+      assert.ok(await page.locator('#feed li', { hasText: 'live from bob' }).isVisible(), `${width}x${height}: the feed`)
+      const send = await page.locator('#composer button[type=submit]').boundingBox()
+      assert.ok(send !== null && send.x + send.width <= width, `${width}x${height}: the send button is inside the window`)
+      mkdirSync(SCREENSHOTS, { recursive: true })
+      await page.screenshot({ path: join(SCREENSHOTS, `web-place-${width}x${height}.png`), fullPage: true })
+    }
   })
 
   it('a page of another origin can neither read nor call anything, even holding a valid UI token', async () => {

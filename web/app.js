@@ -210,9 +210,23 @@ function renderItem (m) {
     r.addEventListener('click', () => setReply(m))
     li.append(r)
   } else {
-    li.append(el('p', 'notice', m.method + (m.text ? ': ' + m.text : '')))
+    li.append(el('p', 'notice', noticeText(m.method) + (m.text ? ': ' + m.text : '')))
   }
   return li
+}
+
+// Host notices, in words; an unknown method falls back to its name (PSYC inheritance: the most
+// specific known prefix).
+const NOTICES = [
+  ['_notice_place_enter', 'members joined'],
+  ['_notice_place_leave', 'members left'],
+  ['_notice_place_closing', 'the place was closed'],
+  ['_notice_set', 'the place was changed'],
+  ['_notice', 'notice']
+]
+function noticeText (method) {
+  const known = NOTICES.find(([prefix]) => method === prefix || method.startsWith(prefix + '_'))
+  return known ? known[1] : method
 }
 
 function setReply (m) {
