@@ -13,6 +13,7 @@ import { Home, initHome } from '../core/home/home.js'
 import type { Ego } from '../core/identity/ego.js'
 import { createNetNode, type NetNode } from '../core/net/node.js'
 import { Places } from '../core/places/places.js'
+import type { MessageRecord, PlaceRecord } from '../core/places/records.js'
 
 export interface BenchNode {
   readonly name: string
@@ -36,6 +37,14 @@ export interface Cluster {
   heartbeatMs: number
   /** Stops every node, closes every store, removes the temporary directory. */
   close: () => Promise<void>
+}
+
+/** A node's record of a place (it must have one). */
+export const placeOf = (node: BenchNode, placeId: string): PlaceRecord => node.home.store.get<PlaceRecord>('places', placeId)!
+
+/** The messages a node stored of a place, in id order. */
+export function storedMessages (node: BenchNode, placeId: string): MessageRecord[] {
+  return [...node.home.store.entries<MessageRecord>('messages', { start: [placeId, 0], end: [placeId, Number.MAX_SAFE_INTEGER] })].map((e) => e.value)
 }
 
 export const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }

@@ -22,11 +22,11 @@ import type { Sodium } from '../core/crypto/sodium.js'
 import { signPlaceMessage, verifyPlaceMessage } from '../core/places/author.js'
 import { topicFor } from '../core/places/keys.js'
 import { WRAPPER_METHOD } from '../core/places/receive.js'
-import type { HistoryPolicy, MessageRecord, PlaceRecord } from '../core/places/records.js'
+import type { HistoryPolicy, MessageRecord } from '../core/places/records.js'
 import { ENVELOPE_KIND } from '../protocol/envelope.js'
 import { decodePlaceMessage, encodePlaceMessage } from '../protocol/place-message.js'
 import { decodeWire, encodeWire, wireBytes } from '../protocol/place-wire.js'
-import { befriend, connectAll, createCluster, sleep, until, type BenchNode, type Cluster } from './harness.js'
+import { befriend, connectAll, createCluster, placeOf, sleep, until, type BenchNode, type Cluster } from './harness.js'
 import type { BenchResult } from './report.js'
 
 /**
@@ -49,7 +49,6 @@ function percentile (xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!
 }
 
-const placeOf = (node: BenchNode, placeId: string): PlaceRecord => node.home.store.get<PlaceRecord>('places', placeId)!
 
 interface PlaceSetup { placeId: string, topic: string, host: BenchNode, members: BenchNode[] }
 

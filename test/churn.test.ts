@@ -12,9 +12,8 @@
  * `npm run soak`: 20 nodes for 10 minutes.
  */
 import assert from 'node:assert/strict'
-import { createCluster, sleep, until, type BenchNode, type Cluster } from '../bench/harness.js'
+import { createCluster, placeOf, sleep, storedMessages, until, type BenchNode, type Cluster } from '../bench/harness.js'
 import { openPlace } from '../bench/places.js'
-import type { MessageRecord, PlaceRecord } from '../core/places/records.js'
 import { MAX_CONNECTIONS } from '../protocol/limits.js'
 import { prng } from './support/prng.js'
 import { runSeed, soak } from './support/seed.js'
@@ -28,10 +27,6 @@ const ONLINE_WINDOW_MS = 10_000
 const RETURN_WINDOW_MS = 60_000
 const ONLINE_GOAL = 0.999
 
-const placeOf = (node: BenchNode, placeId: string): PlaceRecord => node.home.store.get<PlaceRecord>('places', placeId)!
-function messages (node: BenchNode, placeId: string): MessageRecord[] {
-  return [...node.home.store.entries<MessageRecord>('messages', { start: [placeId, 0], end: [placeId, Number.MAX_SAFE_INTEGER] })].map((e) => e.value)
-}
 
 describe('churn: members leave and return while places are busy', function () {
   this.timeout(RUN_MS + 240_000)
@@ -93,13 +88,13 @@ describe('churn: members leave and return while places are busy', function () {
     const ended = Date.now()
 
     const idOf = new Map<string, string>() // "place:text" → "place:id", from the hosts
-    for (const [i, place] of places.entries()) for (const m of messages(hosts[i]!, place)) idOf.set(`${place}:${m.text ?? ''}`, `${place}:${m.id}`)
+    for (const [i, place] of places.entries()) for (const m of storedMessages(hosts[i]!, place)) idOf.set(`${place}:${m.text ?? ''}`, `${place}:${m.id}`)
     const allThere = (): boolean => posts.every((p) => idOf.has(`${p.place}:${p.text}`)) && nodes.every((n) => places.every((place, i) => {
       const r = placeOf(n, place)
       return r.contiguous === r.head && r.head === placeOf(hosts[i]!, place).head
     }))
     const converged = await until(() => {
-      for (const [i, place] of places.entries()) for (const m of messages(hosts[i]!, place)) idOf.set(`${place}:${m.text ?? ''}`, `${place}:${m.id}`)
+      for (const [i, place] of places.entries()) for (const m of storedMessages(hosts[i]!, place)) idOf.set(`${place}:${m.text ?? ''}`, `${place}:${m.id}`)
       return allThere()
     }, RETURN_WINDOW_MS, 200)
     for (const off of offs) off()
@@ -122,9 +117,9 @@ describe('churn: members leave and return while places are busy', function () {
       }
     }
     for (const [i, place] of places.entries()) {
-      const want = messages(hosts[i]!, place).map((m) => `${m.id}:${m.talkId}`).join('\n')
-      for (const n of nodes) assert.equal(messages(n, place).map((m) => `${m.id}:${m.talkId}`).join('\n'), want, `${why}: ${n.name} differs from the host in ${place.slice(0, 8)}`)
-      const texts = messages(hosts[i]!, place).map((m) => m.text)
+      const want = storedMessages(hosts[i]!, place).map((m) => `${m.id}:${m.talkId}`).join('\n')
+      for (const n of nodes) assert.equal(storedMessages(n, place).map((m) => `${m.id}:${m.talkId}`).join('\n'), want, `${why}: ${n.name} differs from the host in ${place.slice(0, 8)}`)
+      const texts = storedMessages(hosts[i]!, place).map((m) => m.text)
       for (const p of posts.filter((x) => x.place === place)) assert.equal(texts.filter((t) => t === p.text).length, 1, `${why}: ${p.text} not once`)
     }
     const share = 1 - onlineLate / online

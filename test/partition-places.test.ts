@@ -12,9 +12,9 @@
  * summed. The ratio is printed.
  */
 import assert from 'node:assert/strict'
-import { connectAll, createCluster, until, type BenchNode, type Cluster } from '../bench/harness.js'
+import { connectAll, createCluster, placeOf, storedMessages, until, type BenchNode, type Cluster } from '../bench/harness.js'
 import { openPlace } from '../bench/places.js'
-import type { MessageRecord, PlaceRecord } from '../core/places/records.js'
+import type { MessageRecord } from '../core/places/records.js'
 import { prng } from './support/prng.js'
 import { runSeed, soak } from './support/seed.js'
 
@@ -33,10 +33,6 @@ const RETRANSMIT_STORM_RATIO = 10
 /** The daemon's gossipsub heartbeat (a shorter one inflates IWANT answers, see bench/places.ts). */
 const HEARTBEAT_MS = 1000
 
-const placeOf = (node: BenchNode, placeId: string): PlaceRecord => node.home.store.get<PlaceRecord>('places', placeId)!
-function messages (node: BenchNode, placeId: string): MessageRecord[] {
-  return [...node.home.store.entries<MessageRecord>('messages', { start: [placeId, 0], end: [placeId, Number.MAX_SAFE_INTEGER] })].map((e) => e.value)
-}
 const line = (m: MessageRecord): string => `${m.id}:${m.talkId}:${m.text ?? ''}`
 
 describe('partition: 9 nodes in 3 groups, 3 places, heal to one ordered history each', function () {
@@ -80,18 +76,18 @@ describe('partition: 9 nodes in 3 groups, 3 places, heal to one ordered history 
     }
     assert.equal(pending, places.length * (GROUPS - 1) * PER_GROUP * POSTS_PER_NODE)
     // what each node already holds of each place when the links come back
-    const held = cluster.nodes.map((n) => places.map((p) => new Set(messages(n, p.id).map((m) => m.id))))
+    const held = cluster.nodes.map((n) => places.map((p) => new Set(storedMessages(n, p.id).map((m) => m.id))))
 
     const bytesOut = (): number => cluster.nodes.reduce((s, n) => s + n.net.stats().bytesOut, 0)
     const before = bytesOut()
     for (const a of cluster.nodes) for (const b of cluster.nodes) a.net.unblock(b.peerId)
     assert.equal(await connectAll(cluster.nodes), 0, `${why}: every pair reconnects`)
     const converged = (): boolean => places.every((p, k) => {
-      const want = messages(p.host, p.id)
+      const want = storedMessages(p.host, p.id)
       const texts = new Set(want.map((m) => m.text))
       return want.length === placeOf(p.host, p.id).head && posted[k]!.every((t) => texts.has(t)) && cluster.nodes.every((n) => {
         const r = placeOf(n, p.id)
-        return r.contiguous === r.head && r.head === want.length && messages(n, p.id).map(line).join('\n') === want.map(line).join('\n')
+        return r.contiguous === r.head && r.head === want.length && storedMessages(n, p.id).map(line).join('\n') === want.map(line).join('\n')
       })
     })
     const healed = await until(converged, HEAL_WAIT_MS, 50)
@@ -101,7 +97,7 @@ describe('partition: 9 nodes in 3 groups, 3 places, heal to one ordered history 
 
     let payload = 0
     for (const [k, p] of places.entries()) {
-      const final = messages(p.host, p.id)
+      const final = storedMessages(p.host, p.id)
       const texts = final.map((m) => m.text ?? '')
       for (const t of posted[k]!) assert.equal(texts.filter((x) => x === t).length, 1, `${why}: "${t}" is not there exactly once`)
       final.forEach((m, i) => { assert.equal(m.id, i + 1, `${why}: ids not dense in place ${k}`) })

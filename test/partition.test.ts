@@ -8,9 +8,8 @@
  * once. Short form: 6 nodes, 3 posts each; `npm run soak`: 9 nodes, 20 posts each, 3 rounds.
  */
 import assert from 'node:assert/strict'
-import { connectAll, createCluster, until, type BenchNode, type Cluster } from '../bench/harness.js'
+import { connectAll, createCluster, placeOf, storedMessages, until, type BenchNode, type Cluster } from '../bench/harness.js'
 import { openPlace } from '../bench/places.js'
-import type { MessageRecord, PlaceRecord } from '../core/places/records.js'
 import { prng } from './support/prng.js'
 import { runSeed, soak } from './support/seed.js'
 
@@ -20,10 +19,8 @@ const ROUNDS = soak(1, 3)
 /** A bound on convergence after the heal (redial pacing included), not a measured time. */
 const HEAL_WAIT_MS = 60_000
 
-const placeOf = (node: BenchNode, placeId: string): PlaceRecord => node.home.store.get<PlaceRecord>('places', placeId)!
 function ordered (node: BenchNode, placeId: string): string[] {
-  return [...node.home.store.entries<MessageRecord>('messages', { start: [placeId, 0], end: [placeId, Number.MAX_SAFE_INTEGER] })]
-    .map((e) => `${e.value.id}:${e.value.talkId}:${e.value.text ?? ''}`)
+  return storedMessages(node, placeId).map((m) => `${m.id}:${m.talkId}:${m.text ?? ''}`)
 }
 
 describe('partition: a place split in two sides heals to one ordered history', function () {

@@ -6,18 +6,16 @@
  * `place:message` event, the same head, and the reason counted (duplicate or wrong-place).
  */
 import assert from 'node:assert/strict'
-import { createCluster, sleep, until, type Cluster, type BenchNode } from '../bench/harness.js'
+import { createCluster, placeOf, sleep, storedMessages, until, type Cluster, type BenchNode } from '../bench/harness.js'
 import { openPlace } from '../bench/places.js'
-import type { MessageRecord, PlaceRecord } from '../core/places/records.js'
 import { topicFor } from '../core/places/keys.js'
 
 const POSTS = 20
 
 function envelopes (node: BenchNode, placeId: string): Uint8Array[] {
-  return [...node.home.store.entries<MessageRecord>('messages', { start: [placeId, 0], end: [placeId, Number.MAX_SAFE_INTEGER] })].map((e) => e.value.envelope)
+  return storedMessages(node, placeId).map((m) => m.envelope)
 }
 const rows = (node: BenchNode, placeId: string): number => envelopes(node, placeId).length
-const placeOf = (node: BenchNode, placeId: string): PlaceRecord => node.home.store.get<PlaceRecord>('places', placeId)!
 
 describe('replay: stored envelopes fed back in are no-ops', function () {
   this.timeout(120_000)
