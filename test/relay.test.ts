@@ -171,6 +171,65 @@ describe('relays: the relay server refuses bad input with clear codes', () => {
   })
 })
 
+describe('relays: the relay\'s memory does not grow with the blobs it holds', () => {
+  const dir = tempDir()
+  let store: Store
+  let clock = 5_000_000
+  const deposit = (tag: Uint8Array): ReturnType<typeof decodeRelay> =>
+    decodeRelay(encodeRelay('_request_relay_deposit', { _tag: tag, _blob: new Uint8Array(512).fill(3), _ttl: 3600 }))
+  const tagOf = (i: number): Uint8Array => { const t = new Uint8Array(RELAY_TAG_BYTES); new DataView(t.buffer).setUint32(0, i); return t }
+  // start() only registers a handler with the network: none is needed here
+  const newServer = (): RelayServer => new RelayServer({ store, net: { handle: async () => {} } as never, allowed: () => true, quotaBytes: 64 * 2 ** 20, expiryS: 3600, now: () => (clock += 10) })
+
+  before(async () => { store = await Store.create(join(dir, 'store.lmdb')) })
+  after(async () => { await store.close() })
+
+  it('after 10 and after 2,000 deposits of one depositor the in-memory structures are the same size; acks and expiry give its share back', async () => {
+    const server = newServer()
+    const keys: Uint8Array[] = []
+    for (let i = 0; i < 10; i++) keys.push((await server.deposit('one', deposit(tagOf(i)))).key)
+    const at10 = server.memoryStats()
+    assert.deepEqual(at10, { depositors: 1, slots: 1, freeSlots: 0, ratePeers: 1 })
+    for (let i = 10; i < 2000; i++) keys.push((await server.deposit('one', deposit(tagOf(i)))).key)
+    assert.deepEqual(server.memoryStats(), at10, 'one entry per depositor, none per blob')
+    assert.equal(server.stats().blobs, 2000)
+    // a second depositor takes a second slot; when its bytes are gone the slot is free again
+    const other = await server.deposit('two', deposit(tagOf(9999)))
+    assert.deepEqual(server.memoryStats(), { depositors: 2, slots: 2, freeSlots: 0, ratePeers: 2 })
+    assert.equal(await server.ack([concat([tagOf(9999), other.key])]), 1)
+    assert.deepEqual(server.memoryStats(), { depositors: 1, slots: 2, freeSlots: 1, ratePeers: 2 })
+    // on disk, the marks of one depositor's blobs are unrelated: no two of them are equal
+    const marks = new Set([...store.entries<[number, number, number]>('relay_expiry')].map((e) => `${e.value[1]}:${e.value[2]}`))
+    assert.equal(marks.size, 2000)
+    // acks of half give exactly those bytes back to 'one' (the share is counted per depositor)
+    assert.equal(await server.ack(keys.slice(0, 1000).map((k, i) => concat([tagOf(i), k]))), 1000)
+    assert.equal(server.stats().bytes, 1000 * 512)
+    assert.equal(server.stats().depositors, 1)
+    // expiry gives back the rest; then nothing is left in memory for 'one'
+    clock += 3600_000
+    assert.equal(await server.collect(), 1000)
+    assert.deepEqual(server.memoryStats(), { depositors: 0, slots: 2, freeSlots: 2, ratePeers: 2 })
+    server.stop()
+  })
+
+  it('after a restart older blobs count against the total only; acknowledging them touches no depositor\'s share', async () => {
+    const first = newServer()
+    const old = await first.deposit('one', deposit(tagOf(1)))
+    first.stop()
+    const second = newServer()
+    await second.start()
+    assert.equal(second.stats().blobs, 1)
+    assert.equal(second.stats().depositors, 0)
+    const fresh = await second.deposit('one', deposit(tagOf(2)))
+    assert.equal(second.stats().bytes, 2 * 512)
+    assert.equal(await second.ack([concat([tagOf(1), old.key])]), 1)
+    assert.deepEqual(second.memoryStats().depositors, 1, 'the old blob was not taken from one\'s current share')
+    assert.equal(await second.ack([concat([tagOf(2), fresh.key])]), 1)
+    assert.equal(second.memoryStats().depositors, 0)
+    second.stop()
+  })
+})
+
 describe('relays: canary — 10,000 messages through a relay over libp2p leave no plaintext behind', function () {
   this.timeout(300_000)
   const dir = tempDir()
