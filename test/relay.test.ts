@@ -5,7 +5,7 @@ import { loadSodium, type Sodium } from '../core/crypto/sodium.js'
 import { createNetNode, type NetNode } from '../core/net/node.js'
 import { generatePeerKey } from '../core/net/peer-key.js'
 import { RelayServer, type StoredBlob } from '../core/relay/server.js'
-import { blobSizeFor, boxKey, openBlob, pairSecret, sealBlob, slotOf, tagFor } from '../core/relay/tags.js'
+import { BLOB_GUEST_TALK, BLOB_PLACE_ENVELOPE, blobSizeFor, boxKey, openBlob, pairSecret, sealBlob, slotOf, tagFor } from '../core/relay/tags.js'
 import { Store } from '../core/store/lmdb.js'
 import { isSecushareError } from '../protocol/errors.js'
 import {
@@ -69,8 +69,13 @@ describe('relays: tags and blobs', () => {
       assert.ok(RELAY_BLOB_SIZES.includes(blob.length), `${n} → ${blob.length}`)
       assert.equal(blob.length, blobSizeFor(n))
       const opened = openBlob(sodium, key, tag, blob)
+      assert.equal(opened.kind, BLOB_PLACE_ENVELOPE)
       assert.deepEqual(opened.placeId, place)
       assert.deepEqual(opened.envelope, payload)
+      // a guest's post for its host: the same sizes, told apart by its kind
+      const talk = openBlob(sodium, key, tag, sealBlob(sodium, key, tag, place, payload, BLOB_GUEST_TALK))
+      assert.deepEqual([talk.kind, talk.envelope], [BLOB_GUEST_TALK, payload])
+      assert.throws(() => openBlob(sodium, key, tag, sealBlob(sodium, key, tag, place, payload, 3 as never)), (e) => isSecushareError(e, 'RELAY_BLOB_INVALID'))
       assert.throws(() => openBlob(sodium, key, tagFor(sodium, pair, b.publicKey, 8), blob), (e) => isSecushareError(e, 'DECRYPT_FAILED'))
       assert.throws(() => openBlob(sodium, boxKey(sodium, pair, a.publicKey), tag, blob), (e) => isSecushareError(e, 'DECRYPT_FAILED'))
     }

@@ -51,8 +51,11 @@ export interface RelayServerDeps {
   quotaBytes?: number
   /** Longest time a blob is kept, seconds. */
   expiryS?: number
-  /** A contact tells which relays it uses (handled by the relay client). */
-  onRelayList?: (peer: string, text: string) => Promise<void>
+  /**
+   * A contact tells which relays it uses (handled by the relay client); returns the list to
+   * answer with (a host's own list for a member of its place), if any.
+   */
+  onRelayList?: (peer: string, text: string) => Promise<string | undefined>
   now?: () => number
 }
 
@@ -158,8 +161,8 @@ export class RelayServer {
       case '_request_relay_list': {
         // taken from contacts and from members of places I host: onRelayList decides (and refuses)
         if (this.d.onRelayList === undefined) throw new SecushareError('RELAY_REFUSED', 'relay lists are not taken here')
-        await this.d.onRelayList(peer, relayText(req, '_relays'))
-        await s.write(encodeRelay('_notice_relay_list'))
+        const mine = await this.d.onRelayList(peer, relayText(req, '_relays'))
+        await s.write(encodeRelay('_notice_relay_list', mine === undefined ? {} : { _relays: mine }))
         return
       }
       default: throw new SecushareError('RELAY_WIRE_INVALID', `unknown relay request ${req.method.slice(0, 64)}`)
