@@ -19,6 +19,7 @@ import type { Sodium } from '../crypto/sodium.js'
 import type { Ego } from '../identity/ego.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { requestFrame } from '../net/request.js'
 import { noteDelivery } from '../places/delivery.js'
 import type { Places } from '../places/places.js'
 import type { PlaceRecord } from '../places/records.js'
@@ -407,13 +408,10 @@ export class Relays {
     return m
   }
 
+  /** One request, one answer (deposits, lists); a fetch holds its stream for several (fetchFrom). */
   private async ask (peer: string, addrs: string[], request: Uint8Array, onAnswer: (m: WireMessage) => Promise<void>): Promise<void> {
-    const s = await this.d.net.openStream(peer, addrs, RELAY_PROTOCOL)
-    try {
-      await s.write(request)
-      await onAnswer(await this.read(s))
-    } finally {
-      s.abort('done')
-    }
+    const m = decodeRelay(await requestFrame(this.d.net, peer, addrs, RELAY_PROTOCOL, request, { maxBytes: MAX_FRAME_BYTES, timeoutMs: RELAY_CLIENT_TIMEOUT_MS, limit: 'MAX_FRAME_BYTES' }))
+    throwIfRelayFailure(m, knownCode)
+    await onAnswer(m)
   }
 }
