@@ -64,8 +64,11 @@ export class Relays {
   private fetching: Promise<number> | undefined
   private depositQueue: Promise<void> = Promise.resolve()
   private stopped = false
-  /** Counted, not thrown: blobs under my tags that did not open, deposits that failed. */
-  readonly counts = { fetched: 0, unopened: 0, deposited: 0, depositFailed: 0, talks: 0, talksRefused: 0 }
+  /**
+   * Counted, not thrown: blobs under my tags that did not open, deposits that failed, guests'
+   * posts sequenced from relays, refused (acknowledged), or kept on the relay (not stored).
+   */
+  readonly counts = { fetched: 0, unopened: 0, deposited: 0, depositFailed: 0, talks: 0, talksRefused: 0, talksKept: 0 }
 
   constructor (private readonly d: RelaysDeps) {}
 
@@ -364,13 +367,13 @@ export class Relays {
         bytes += got.reduce((n, g) => n + g.blob.length, 0)
         blobs += got.length
         const perPlace = new Map<string, Uint8Array[]>()
-        const talks: Array<{ placeId: string, packet: Uint8Array, sender: string }> = []
+        const talks: Array<{ placeId: string, packet: Uint8Array, sender: string, blob: (typeof got)[number] }> = []
         for (const g of got) {
           const opener = keys.get(hex(g.tag))
           if (opener === undefined) { this.counts.unopened++; continue } // not a tag I asked for
           try {
             const { kind, placeId, envelope } = openBlob(this.d.sodium, opener.key, g.tag, g.blob)
-            if (kind === BLOB_GUEST_TALK) { talks.push({ placeId: hex(placeId), packet: envelope, sender: opener.sender }); continue }
+            if (kind === BLOB_GUEST_TALK) { talks.push({ placeId: hex(placeId), packet: envelope, sender: opener.sender, blob: g }); continue }
             const list = perPlace.get(hex(placeId)) ?? []
             list.push(envelope)
             perPlace.set(hex(placeId), list)
@@ -380,18 +383,25 @@ export class Relays {
         }
         for (const [placeId, envelopes] of perPlace) added += await this.d.places.receiveMany(placeId, envelopes)
         // a guest's post for a place I host: sequenced like one that came live (a repeat keeps its id)
+        const keep = new Set<(typeof got)[number]>()
         for (const t of talks) {
           try {
             await this.d.places.receiveRelayedTalk(t.placeId, t.packet, t.sender)
             this.counts.talks++
           } catch (e) {
-            if (!(e instanceof SecushareError) || e.code === 'INTERNAL') throw e // not durable: keep it on the relay
-            this.counts.talksRefused++ // refused for good (not a member, bad signature, ...): acknowledged
+            if (!(e instanceof SecushareError) || e.code === 'INTERNAL') {
+              keep.add(t.blob) // not stored, through no fault of the post: left on the relay for the next fetch
+              this.counts.talksKept++
+            } else {
+              this.counts.talksRefused++ // refused for good (not a member, bad signature, ...): acknowledged
+            }
           }
         }
         this.counts.fetched += got.length
         // what they held is durable (or was worthless): the relay may forget them
-        await s.write(encodeRelay('_request_relay_ack', { _keys: concat(got.flatMap((g) => [g.tag, g.key])) }))
+        const done = got.filter((g) => !keep.has(g))
+        if (done.length === 0) break
+        await s.write(encodeRelay('_request_relay_ack', { _keys: concat(done.flatMap((g) => [g.tag, g.key])) }))
         const ack = await this.read(s)
         if (ack.method !== '_notice_relay_ack') throw new SecushareError('RELAY_WIRE_INVALID', 'unexpected ack answer')
         if (!more) break
