@@ -7,7 +7,7 @@
  * the network: what is measured is the relay's own work (the network is measured by the places
  * benchmarks).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RELAY_BLOB_SIZES, RELAY_TAG_BYTES } from '../protocol/limits.js'
@@ -20,10 +20,20 @@ const IN_FLIGHT = 64
 /** Depositors the blobs are spread over, so that no one's share of the quota is the limit. */
 const DEPOSITORS = 64
 
-/** RSS after a full collection when the run allows one (`npm run bench` passes --expose-gc). */
-const rssMb = (): number => {
+/**
+ * RSS after a full collection when the run allows one (`npm run bench` passes --expose-gc), and
+ * its anonymous part where /proc tells it (Linux): RSS also counts the pages of the LMDB file the
+ * process has touched, which the kernel can drop and read again; the anonymous part is the
+ * process's own memory.
+ */
+const rssMb = (): { rss: number, anon: number | undefined } => {
   (globalThis as { gc?: () => void }).gc?.()
-  return process.memoryUsage().rss / 2 ** 20
+  let anon: number | undefined
+  try {
+    const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (m !== null) anon = Number(m[1]) / 1024
+  } catch { /* not Linux */ }
+  return { rss: process.memoryUsage().rss / 2 ** 20, anon }
 }
 
 async function inFlight (count: number, one: (i: number) => Promise<unknown>): Promise<number> {
@@ -75,7 +85,10 @@ export async function benchRelay (opts: { quick?: boolean } = {}): Promise<Bench
       { key: 'relay_deposit_vs_lmdb', value: depositsPerS / writesPerS, unit: '× LMDB batched write rate' },
       { key: 'relay_fetch_ack_per_s', value: fetchPerS, unit: 'blobs/s fetched and acknowledged (256 per answer)', reference: writesPerS, referenceUnit: 'plain batched LMDB writes/s' },
       { key: 'relay_fetch_vs_lmdb', value: fetchPerS / writesPerS, unit: '× LMDB batched write rate' },
-      { key: `relay_rss_mb_${n}`, value: rss1 - rss0, unit: `MiB the process grew holding ${count.toLocaleString('en-US')} blobs`, reference: count * size / 2 ** 20, referenceUnit: 'MiB of blobs (on disk, mapped)' }
+      { key: `relay_rss_mb_${n}`, value: rss1.rss - rss0.rss, unit: `MiB the process grew holding ${count.toLocaleString('en-US')} blobs`, reference: count * size / 2 ** 20, referenceUnit: 'MiB of blobs (on disk, mapped)' },
+      ...(rss0.anon !== undefined && rss1.anon !== undefined
+        ? [{ key: `relay_rss_anon_mb_${n}`, value: rss1.anon - rss0.anon, unit: `MiB of anonymous memory (not the mapped LMDB file) the process grew holding ${count.toLocaleString('en-US')} blobs` }]
+        : [])
     ]
   } finally {
     rmSync(root, { recursive: true, force: true })

@@ -12,7 +12,7 @@
  *   _request_relay_ack     :_keys                 fetcher → relay: forget these (tag‖key pairs)
  *     → _notice_relay_ack :_removed
  *   _request_relay_list    :_relays               a node → its contact: the relays I use (text, one per line: PEER ADDR…)
- *     → _notice_relay_list
+ *     → _notice_relay_list [:_relays]             a host answers a member of its place with its own list
  *   any request → _failure_relay :_code :_text    refused (an error code from protocol/errors.ts)
  *
  * The relay learns from a deposit only the tag, the blob (sealed, one of RELAY_BLOB_SIZES) and the

@@ -5,7 +5,7 @@ import { loadSodium, type Sodium } from '../core/crypto/sodium.js'
 import { createNetNode, type NetNode } from '../core/net/node.js'
 import { generatePeerKey } from '../core/net/peer-key.js'
 import { RelayServer, type StoredBlob } from '../core/relay/server.js'
-import { blobSizeFor, boxKey, openBlob, pairSecret, sealBlob, slotOf, tagFor } from '../core/relay/tags.js'
+import { BLOB_GUEST_TALK, BLOB_PLACE_ENVELOPE, blobSizeFor, boxKey, openBlob, pairSecret, sealBlob, slotOf, tagFor } from '../core/relay/tags.js'
 import { Store } from '../core/store/lmdb.js'
 import { isSecushareError } from '../protocol/errors.js'
 import {
@@ -69,8 +69,13 @@ describe('relays: tags and blobs', () => {
       assert.ok(RELAY_BLOB_SIZES.includes(blob.length), `${n} → ${blob.length}`)
       assert.equal(blob.length, blobSizeFor(n))
       const opened = openBlob(sodium, key, tag, blob)
+      assert.equal(opened.kind, BLOB_PLACE_ENVELOPE)
       assert.deepEqual(opened.placeId, place)
       assert.deepEqual(opened.envelope, payload)
+      // a guest's post for its host: the same sizes, told apart by its kind
+      const talk = openBlob(sodium, key, tag, sealBlob(sodium, key, tag, place, payload, BLOB_GUEST_TALK))
+      assert.deepEqual([talk.kind, talk.envelope], [BLOB_GUEST_TALK, payload])
+      assert.throws(() => openBlob(sodium, key, tag, sealBlob(sodium, key, tag, place, payload, 3 as never)), (e) => isSecushareError(e, 'RELAY_BLOB_INVALID'))
       assert.throws(() => openBlob(sodium, key, tagFor(sodium, pair, b.publicKey, 8), blob), (e) => isSecushareError(e, 'DECRYPT_FAILED'))
       assert.throws(() => openBlob(sodium, boxKey(sodium, pair, a.publicKey), tag, blob), (e) => isSecushareError(e, 'DECRYPT_FAILED'))
     }
@@ -168,6 +173,65 @@ describe('relays: the relay server refuses bad input with clear codes', () => {
     assert.equal(readAckKeys(acks(MAX_RELAY_ACK_KEYS)).length, MAX_RELAY_ACK_KEYS)
     assert.throws(() => readAckKeys(acks(MAX_RELAY_ACK_KEYS + 1)), (e) => isSecushareError(e, 'LIMIT_EXCEEDED') && e.detail.limit === 'MAX_RELAY_ACK_KEYS')
     assert.throws(() => readFetchTags(decodeRelay(encodeRelay('_request_relay_fetch', { _tags: new Uint8Array(RELAY_TAG_BYTES + 1) }))), (e) => isSecushareError(e, 'RELAY_WIRE_INVALID'))
+  })
+})
+
+describe('relays: the relay\'s memory does not grow with the blobs it holds', () => {
+  const dir = tempDir()
+  let store: Store
+  let clock = 5_000_000
+  const deposit = (tag: Uint8Array): ReturnType<typeof decodeRelay> =>
+    decodeRelay(encodeRelay('_request_relay_deposit', { _tag: tag, _blob: new Uint8Array(512).fill(3), _ttl: 3600 }))
+  const tagOf = (i: number): Uint8Array => { const t = new Uint8Array(RELAY_TAG_BYTES); new DataView(t.buffer).setUint32(0, i); return t }
+  // start() only registers a handler with the network: none is needed here
+  const newServer = (): RelayServer => new RelayServer({ store, net: { handle: async () => {} } as never, allowed: () => true, quotaBytes: 64 * 2 ** 20, expiryS: 3600, now: () => (clock += 10) })
+
+  before(async () => { store = await Store.create(join(dir, 'store.lmdb')) })
+  after(async () => { await store.close() })
+
+  it('after 10 and after 2,000 deposits of one depositor the in-memory structures are the same size; acks and expiry give its share back', async () => {
+    const server = newServer()
+    const keys: Uint8Array[] = []
+    for (let i = 0; i < 10; i++) keys.push((await server.deposit('one', deposit(tagOf(i)))).key)
+    const at10 = server.memoryStats()
+    assert.deepEqual(at10, { depositors: 1, slots: 1, freeSlots: 0, ratePeers: 1 })
+    for (let i = 10; i < 2000; i++) keys.push((await server.deposit('one', deposit(tagOf(i)))).key)
+    assert.deepEqual(server.memoryStats(), at10, 'one entry per depositor, none per blob')
+    assert.equal(server.stats().blobs, 2000)
+    // a second depositor takes a second slot; when its bytes are gone the slot is free again
+    const other = await server.deposit('two', deposit(tagOf(9999)))
+    assert.deepEqual(server.memoryStats(), { depositors: 2, slots: 2, freeSlots: 0, ratePeers: 2 })
+    assert.equal(await server.ack([concat([tagOf(9999), other.key])]), 1)
+    assert.deepEqual(server.memoryStats(), { depositors: 1, slots: 2, freeSlots: 1, ratePeers: 2 })
+    // on disk, the marks of one depositor's blobs are unrelated: no two of them are equal
+    const marks = new Set([...store.entries<[number, number, number]>('relay_expiry')].map((e) => `${e.value[1]}:${e.value[2]}`))
+    assert.equal(marks.size, 2000)
+    // acks of half give exactly those bytes back to 'one' (the share is counted per depositor)
+    assert.equal(await server.ack(keys.slice(0, 1000).map((k, i) => concat([tagOf(i), k]))), 1000)
+    assert.equal(server.stats().bytes, 1000 * 512)
+    assert.equal(server.stats().depositors, 1)
+    // expiry gives back the rest; then nothing is left in memory for 'one'
+    clock += 3600_000
+    assert.equal(await server.collect(), 1000)
+    assert.deepEqual(server.memoryStats(), { depositors: 0, slots: 2, freeSlots: 2, ratePeers: 2 })
+    server.stop()
+  })
+
+  it('after a restart older blobs count against the total only; acknowledging them touches no depositor\'s share', async () => {
+    const first = newServer()
+    const old = await first.deposit('one', deposit(tagOf(1)))
+    first.stop()
+    const second = newServer()
+    await second.start()
+    assert.equal(second.stats().blobs, 1)
+    assert.equal(second.stats().depositors, 0)
+    const fresh = await second.deposit('one', deposit(tagOf(2)))
+    assert.equal(second.stats().bytes, 2 * 512)
+    assert.equal(await second.ack([concat([tagOf(1), old.key])]), 1)
+    assert.deepEqual(second.memoryStats().depositors, 1, 'the old blob was not taken from one\'s current share')
+    assert.equal(await second.ack([concat([tagOf(2), fresh.key])]), 1)
+    assert.equal(second.memoryStats().depositors, 0)
+    second.stop()
   })
 })
 

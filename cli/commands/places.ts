@@ -59,12 +59,12 @@ export function registerPlaces (program: Command, ctx: () => Context): void {
   program.command('post <place> <text>')
     .description('post in a place; prints the id the host assigned, or "pending" while the host is unreachable (delivered later)')
     .option('--reply <id>', 'reply to that message (threads under it)', int)
-    .option('--json', 'print {"id", "pending"} as JSON')
+    .option('--json', 'print {"id", "pending"} as JSON (and "delivery" when pending)')
     .action(async (p: string, text: string, o: { reply?: number, json?: boolean }) => {
       const c = ctx()
       const r = await withDaemon(c.home, async (d) => await d.post({ place: p, text, replyTo: o.reply }))
       if (o.json === true) printJson(c.io, r)
-      else c.io.out(r.pending ? 'pending (the host is unreachable; it will be delivered)\n' : `${r.id}\n`)
+      else c.io.out(r.pending ? `pending (the host is unreachable; it will be delivered${r.delivery.state === 'relayed' ? `; it waits on ${r.delivery.relays.join(', ')}` : ''})\n` : `${r.id}\n`)
     })
 
   program.command('feed <place>')

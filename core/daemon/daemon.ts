@@ -75,7 +75,7 @@ export async function startDaemon (o: DaemonOptions): Promise<Daemon> {
     const relayServer = new RelayServer({
       store: home.store, net, quotaBytes: o.config.relayQuota, expiryS: o.config.relayExpiry,
       allowed: (peer) => contacts.book.byPeer(peer) !== undefined,
-      onRelayList: async (peer, text) => { await relays?.onRelayList(peer, text) }
+      onRelayList: async (peer, text) => await relays?.onRelayList(peer, text)
     })
     await relayServer.start()
     cleanup.push(() => { relayServer.stop() })

@@ -10,6 +10,7 @@ import { decodeNames, encodeNames, namesBytes, namesText, throwIfNamesFailure, Z
 import { petnameFromNick, type ContactBook, type ContactRecord } from '../contacts/book.js'
 import type { Sodium } from '../crypto/sodium.js'
 import type { NetNode } from '../net/node.js'
+import { requestFrame } from '../net/request.js'
 import { openBlock } from './block.js'
 import { ZONE_HOP_TIMEOUT_MS } from './resolver.js'
 
@@ -25,28 +26,24 @@ export interface Vouches {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 async function ask (sodium: Sodium, net: NetNode, c: ContactRecord, target: Uint8Array, label: string | undefined): Promise<{ vouch: boolean, conflict?: string }> {
-  const s = await net.openStream(c.peerId, c.addrs, ZONE_PROTOCOL)
-  try {
-    await s.write(encodeNames('_request_zone_vouch', { _zone: c.ego, _ego: target, _label: label }))
-    const m = decodeNames(await s.read(MAX_NAMES_WIRE_BYTES, ZONE_HOP_TIMEOUT_MS, 'MAX_NAMES_WIRE_BYTES'))
-    throwIfNamesFailure(m, (code) => code in ERROR_CODES)
-    if (m.method !== '_notice_zone_vouch') throw new SecushareError('NAMES_WIRE_INVALID', `unexpected answer ${m.method}`)
-    const now = Date.now()
-    let vouch = false
-    if (m.fields.has('_block_vouch')) {
-      const l = namesText(m, '_label_vouch')
-      const opened = openBlock(sodium, namesBytes(m, '_block_vouch'), c.ego, l, now)
-      vouch = opened.records.some((r) => r.type === 'PKEY' && sodium.equal(r.value, target))
-    }
-    let conflict: string | undefined
-    if (label !== undefined && m.fields.has('_block_label')) {
-      const pk = openBlock(sodium, namesBytes(m, '_block_label'), c.ego, label, now).records.find((r) => r.type === 'PKEY')
-      if (pk !== undefined && !sodium.equal(pk.value, target)) conflict = hex(pk.value)
-    }
-    return { vouch, conflict }
-  } finally {
-    s.abort('done')
+  const answer = await requestFrame(net, c.peerId, c.addrs, ZONE_PROTOCOL, encodeNames('_request_zone_vouch', { _zone: c.ego, _ego: target, _label: label }),
+    { maxBytes: MAX_NAMES_WIRE_BYTES, timeoutMs: ZONE_HOP_TIMEOUT_MS, limit: 'MAX_NAMES_WIRE_BYTES' })
+  const m = decodeNames(answer)
+  throwIfNamesFailure(m, (code) => code in ERROR_CODES)
+  if (m.method !== '_notice_zone_vouch') throw new SecushareError('NAMES_WIRE_INVALID', `unexpected answer ${m.method}`)
+  const now = Date.now()
+  let vouch = false
+  if (m.fields.has('_block_vouch')) {
+    const l = namesText(m, '_label_vouch')
+    const opened = openBlock(sodium, namesBytes(m, '_block_vouch'), c.ego, l, now)
+    vouch = opened.records.some((r) => r.type === 'PKEY' && sodium.equal(r.value, target))
   }
+  let conflict: string | undefined
+  if (label !== undefined && m.fields.has('_block_label')) {
+    const pk = openBlock(sodium, namesBytes(m, '_block_label'), c.ego, label, now).records.find((r) => r.type === 'PKEY')
+    if (pk !== undefined && !sodium.equal(pk.value, target)) conflict = hex(pk.value)
+  }
+  return { vouch, conflict }
 }
 
 /** Asks my connected contacts (but not the key's owner) about `target`, claimed to be called `nick`. */

@@ -28,6 +28,8 @@ import { deliveryOf, noteDelivery, noteMark, type Delivery } from './delivery.js
 export const WIRE_TIMEOUT_MS = 10_000
 /** Pending posts are retried this often while the host is unreachable. */
 export const PENDING_RETRY_MS = 2_000
+/** A pending post no relay of the host took yet is offered to the host's relays again after this long. */
+export const PENDING_RELAY_RETRY_MS = 60_000
 /**
  * A member asks for what it misses this often even when nothing suggests a gap: a member that
  * missed a key announcement listens on an old gossip topic and would otherwise notice nothing.
@@ -61,7 +63,16 @@ export interface PlaceInfo { place: string, name: string, host: boolean, hostEgo
 export interface FeedItem { id: number, author: string, authorPetname: string | null, method: string, text: string | null, replyTo: number | null, thread: number | null, time: number, delivery?: Delivery }
 /** Called after a place I host sequenced and published a message (the relay client deposits it for offline members). */
 export type HostedListener = (p: PlaceRecord, id: number, envelope: Uint8Array) => void
-export type PostResult = { id: number, pending: false } | { id: null, pending: true }
+/**
+ * `delivery` of a pending post: `relayed` with the relays' petnames when it was deposited for the
+ * host on the host's relays (the host takes it from there when it starts), otherwise `local`.
+ */
+export type PostResult = { id: number, pending: false } | { id: null, pending: true, delivery: Delivery }
+/**
+ * Deposits a guest's signed post (encoded PlaceMessage) for the host of `p` on the host's relays;
+ * returns the peers that took it (custody receipts). Set by the relay client.
+ */
+export type TalkRelay = (p: PlaceRecord, message: Uint8Array) => Promise<string[]>
 
 interface Admission { place: string, name: string, hostEgo: string, history: HistoryPolicy, generation: number, sinceId: number, keys: EpochKey[], state: Array<[string, Uint8Array]>, lastStateful: number, members: MemberRecord[], dm: boolean }
 interface Invitation { place: string, name: string, hostEgo: string, history: HistoryPolicy, dm: boolean, home?: boolean }
@@ -338,6 +349,9 @@ export class Places {
     return this.all().filter((p) => p.role === 'guest' && !p.left).map((p) => ({ id: p.id, self: p.self, hostEgo: p.hostEgo, hostPeer: p.hostPeer, hostAddrs: this.hostAddrs(p) }))
   }
 
+  /** The places I host and have not closed: whose members' posts the relay client fetches for me. */
+  hostedPlaces (): PlaceRecord[] { return this.all().filter((p) => p.role === 'host' && !p.closed) }
+
   /** The egos a peer is a current member with in places I host (hex, deduplicated). */
   memberEgosOf (peer: string): string[] {
     const out = new Set<string>()
@@ -598,7 +612,7 @@ export class Places {
       return { id, pending: false }
     } catch (e) {
       await saved
-      if (unreachable(e)) return { id: null, pending: true }
+      if (unreachable(e)) return { id: null, pending: true, delivery: await this.relayPending(p, talk, message) }
       await this.db.write((tx) => { tx.remove('pending', [p.id, talk]) }) // refused: it would be refused again
       throw e
     }
@@ -616,15 +630,60 @@ export class Places {
     return id
   }
 
+  private talkRelay: TalkRelay | undefined
+
+  /** How pending posts reach an offline host through its relays (the relay client); undefined: they wait. */
+  setTalkRelay (f: TalkRelay | undefined): void { this.talkRelay = f }
+
+  /**
+   * Deposits a pending post for the host on the host's relays, once: the relays that took it are
+   * kept with the pending post (`relayed`). The post stays pending (and is still sent to the host
+   * when it is back: the host answers a post it already sequenced with the same id).
+   */
+  private async relayPending (p: PlaceRecord, talk: string, message: Uint8Array): Promise<Delivery> {
+    const names = (peers: string[]): Delivery => ({ state: 'relayed', relays: peers.map((peer) => this.d.contacts.byPeer(peer)?.petname ?? peer).sort() })
+    const cur = this.db.get<PendingPost>('pending', [p.id, talk])
+    if (cur?.relayed !== undefined && cur.relayed.length > 0) return names(cur.relayed)
+    if (this.talkRelay === undefined || cur === undefined) return { state: 'local' }
+    let held: string[]
+    try { held = await this.talkRelay(p, message) } catch { held = [] }
+    const tried = Date.now()
+    await this.db.write((tx) => {
+      const now = tx.get<PendingPost>('pending', [p.id, talk])
+      if (now !== undefined) tx.put('pending', [p.id, talk], { ...now, relayed: held, relayTried: tried } satisfies PendingPost)
+    })
+    return held.length === 0 ? { state: 'local' } : names(held)
+  }
+
+  /**
+   * Host: a guest's post that waited on one of my relays (the relay client fetched and opened it;
+   * `sender` is the ego whose pair secret sealed it). Checked and sequenced exactly like a post
+   * over `_request_place_talk` — a member's, signed by its author — except that the sender stands
+   * in for the peer: it must be the author. A post sequenced before (its talk id) keeps its id.
+   */
+  async receiveRelayedTalk (placeId: string, packet: Uint8Array, sender: string): Promise<number> {
+    const p = this.hosted(placeId)
+    const m = decodePlaceMessage(packet)
+    if (hex(m.author) !== sender) throw new SecushareError('PLACE_REFUSED', 'a relayed post must come from its author')
+    const member = this.db.get<MemberRecord>('members', [p.id, sender])
+    if (member?.status !== 'member') throw new SecushareError('NOT_A_MEMBER', 'not a member of this place')
+    return await this.hostPost(p, m)
+  }
+
   private flushing = false
   async flushPending (): Promise<void> {
     if (this.flushing || this.stopped) return
     this.flushing = true
     try {
-      for (const { key } of [...this.db.entries<PendingPost>('pending')]) {
+      for (const { key, value } of [...this.db.entries<PendingPost>('pending')]) {
         const [placeId, talk] = key as [string, string]
         const p = this.db.get<PlaceRecord>('places', placeId)
-        if (p === undefined || !this.d.net.isConnected(p.hostPeer)) continue
+        if (p === undefined) continue
+        if (!this.d.net.isConnected(p.hostPeer)) {
+          // the host is away: leave it on the host's relays if that has not been done yet
+          if ((value.relayed?.length ?? 0) === 0 && Date.now() - (value.relayTried ?? 0) >= PENDING_RELAY_RETRY_MS) await this.relayPending(p, talk, value.message)
+          continue
+        }
         try { await this.talk(p, talk) } catch (e) {
           if (!unreachable(e)) {
             await this.db.write((tx) => { tx.remove('pending', [placeId, talk]) }) // refused for good: never retried

@@ -75,7 +75,11 @@ export interface MessageRecord {
 }
 
 
-export interface PendingPost { v: 1, message: Uint8Array, created: number, attempts: number }
+/**
+ * A guest's post the host has not answered yet; `relayed`: the host's relays that took it (peer ids),
+ * `relayTried`: when they were last offered it (ms).
+ */
+export interface PendingPost { v: 1, message: Uint8Array, created: number, attempts: number, relayed?: string[], relayTried?: number }
 
 export interface InvitationRecord {
   v: 1

@@ -2,15 +2,23 @@
  * The relay side of `/secushare/relay/1.0.0` (protocol/relay-wire.ts, docs/relays.md): keeps
  * sealed blobs for contacts until the recipient fetches and acknowledges them or they expire.
  *
- * What it stores (sub-databases relay_blobs, relay_expiry): tag, blob, expiry — nothing else. Who
- * deposited a blob is known only in memory, for the per-depositor share of the quota; after a
- * restart older blobs count against the total only. It never holds an ego or place key: it cannot
- * open a blob, and it cannot tell which person, place or earlier deposit a tag belongs to.
+ * What it stores (sub-databases relay_blobs, relay_expiry): tag, blob, expiry, and a depositor mark
+ * that only this run of the relay can read (below) — nothing else. It never holds an ego or place
+ * key: it cannot open a blob, and it cannot tell which person, place or earlier deposit a tag
+ * belongs to.
+ *
+ * Memory does not grow with the number of blobs held: the per-depositor share is a byte count per
+ * depositor (a map keyed by depositor only). To give the bytes back when a blob is acknowledged or
+ * expires, each blob's expiry entry carries its depositor's small slot number masked with a keyed
+ * hash of the blob's tag and key (`depositorMark`); the hash key lives in memory only and is new
+ * each run, so on disk the marks of one depositor look random and unrelated, and after a restart
+ * the older blobs count against the total only.
  *
  * Peer input is hostile: every request is decoded with limits, cheap checks first (rate, size,
  * quota) before anything is written; refusals are answered with a code and counted; a malformed
  * request ends the stream. A receipt is sent only after the blob is durable.
  */
+import { createHmac, randomBytes } from 'node:crypto'
 import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
 import {
   DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_STREAMS,
@@ -27,6 +35,12 @@ export const RELAY_WIRE_TIMEOUT_MS = 10_000
 export const RELAY_GC_INTERVAL_MS = 60_000
 
 export interface StoredBlob { blob: Uint8Array, expires: number }
+/**
+ * The value under relay_expiry [expires, tag, key]: the blob's length and its depositor mark,
+ * [depositor slot XOR mask, check], mask ‖ check = the first 8 bytes of
+ * HMAC-SHA256(run key, tag ‖ key). A bare length (older stores) has no depositor.
+ */
+export type ExpiryValue = number | [size: number, slot: number, check: number]
 
 export interface RelayServerDeps {
   store: Store
@@ -37,8 +51,11 @@ export interface RelayServerDeps {
   quotaBytes?: number
   /** Longest time a blob is kept, seconds. */
   expiryS?: number
-  /** A contact tells which relays it uses (handled by the relay client). */
-  onRelayList?: (peer: string, text: string) => Promise<void>
+  /**
+   * A contact tells which relays it uses (handled by the relay client); returns the list to
+   * answer with (a host's own list for a member of its place), if any.
+   */
+  onRelayList?: (peer: string, text: string) => Promise<string | undefined>
   now?: () => number
 }
 
@@ -46,15 +63,23 @@ export interface RelayServerStats { blobs: number, bytes: number, quotaBytes: nu
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const knownCode = (c: string): boolean => c in ERROR_CODES
+const sizeOf = (v: ExpiryValue): number => typeof v === 'number' ? v : v[0]
 
 export class RelayServer {
   readonly quotaBytes: number
   readonly expiryS: number
   private usedBytes = 0
   private blobCount = 0
-  /** In memory only: bytes each depositor holds here, and who deposited what (for acks and expiry). */
-  private readonly perPeer = new Map<string, number>()
-  private readonly owner = new Map<string, { peer: string, size: number }>()
+  /**
+   * In memory only, one entry per depositor holding bytes here (never per blob): its slot number
+   * (what the marks on disk carry) and bytes held. `slots` maps a slot back to the depositor; a
+   * depositor whose bytes reach 0 frees its slot (no blob carries it any more).
+   */
+  private readonly perPeer = new Map<string, { slot: number, bytes: number }>()
+  private readonly slots: Array<string | undefined> = []
+  private readonly freeSlots: number[] = []
+  /** Keys the depositor marks of this run; never written anywhere. */
+  private readonly markKey = randomBytes(32)
   private readonly rate = new Map<string, { tokens: number, at: number }>()
   private readonly refusedCounts: Record<string, number> = {}
   private expiredCount = 0
@@ -70,7 +95,7 @@ export class RelayServer {
   private now (): number { return (this.d.now ?? Date.now)() }
 
   async start (): Promise<void> {
-    for (const e of this.d.store.entries<number>('relay_expiry')) { this.usedBytes += e.value; this.blobCount++ }
+    for (const e of this.d.store.entries<ExpiryValue>('relay_expiry')) { this.usedBytes += sizeOf(e.value); this.blobCount++ }
     await this.d.net.handle(RELAY_PROTOCOL, async (s) => { await this.serve(s) }, { maxInboundStreams: MAX_RELAY_STREAMS })
     this.gcTimer = setInterval(() => { void this.collect().catch(() => {}) }, RELAY_GC_INTERVAL_MS)
     this.gcTimer.unref()
@@ -136,8 +161,8 @@ export class RelayServer {
       case '_request_relay_list': {
         // taken from contacts and from members of places I host: onRelayList decides (and refuses)
         if (this.d.onRelayList === undefined) throw new SecushareError('RELAY_REFUSED', 'relay lists are not taken here')
-        await this.d.onRelayList(peer, relayText(req, '_relays'))
-        await s.write(encodeRelay('_notice_relay_list'))
+        const mine = await this.d.onRelayList(peer, relayText(req, '_relays'))
+        await s.write(encodeRelay('_notice_relay_list', mine === undefined ? {} : { _relays: mine }))
         return
       }
       default: throw new SecushareError('RELAY_WIRE_INVALID', `unknown relay request ${req.method.slice(0, 64)}`)
@@ -171,21 +196,22 @@ export class RelayServer {
       throw new SecushareError('RELAY_QUOTA_EXCEEDED', `the relay is full (${this.usedBytes} of ${this.quotaBytes} bytes used)`, { scope: 'total', quota: this.quotaBytes })
     }
     const share = Math.floor(this.quotaBytes / RELAY_DEPOSITOR_SHARE_DIVISOR)
-    const mine = this.perPeer.get(peer) ?? 0
+    const mine = this.perPeer.get(peer)?.bytes ?? 0
     if (mine + size > share) {
       throw new SecushareError('RELAY_QUOTA_EXCEEDED', `your share of this relay is full (${mine} of ${share} bytes)`, { scope: 'depositor', quota: share })
     }
     // reserve before waiting for the disk, so concurrent deposits cannot overshoot the quota
     this.usedBytes += size
-    this.perPeer.set(peer, mine + size)
+    const slot = this.reserve(peer, size)
     const key = crypto.getRandomValues(new Uint8Array(RELAY_KEY_BYTES))
     const expires = this.now() + Math.min(ttlS, this.expiryS) * 1000
     const t = hex(tag)
     const k = hex(key)
+    const { mask, check } = this.mark(t, k)
     try {
       await this.d.store.write((tx) => {
         tx.put('relay_blobs', [t, k], { blob, expires } satisfies StoredBlob)
-        tx.put('relay_expiry', [expires, t, k], size)
+        tx.put('relay_expiry', [expires, t, k], [size, (slot ^ mask) >>> 0, check] satisfies ExpiryValue)
       })
     } catch (e) {
       this.usedBytes -= size
@@ -193,14 +219,49 @@ export class RelayServer {
       throw e
     }
     this.blobCount++
-    this.owner.set(t + k, { peer, size })
     return { key, expires }
   }
 
+  /** Adds bytes to a depositor's count, giving it a slot if it has none; returns the slot. */
+  private reserve (peer: string, size: number): number {
+    let p = this.perPeer.get(peer)
+    if (p === undefined) {
+      const slot = this.freeSlots.pop() ?? this.slots.length
+      this.slots[slot] = peer
+      p = { slot, bytes: 0 }
+      this.perPeer.set(peer, p)
+    }
+    p.bytes += size
+    return p.slot
+  }
+
   private release (peer: string, size: number): void {
-    const left = (this.perPeer.get(peer) ?? 0) - size
-    if (left > 0) this.perPeer.set(peer, left)
-    else this.perPeer.delete(peer)
+    const p = this.perPeer.get(peer)
+    if (p === undefined) return
+    p.bytes -= size
+    if (p.bytes > 0) return
+    this.perPeer.delete(peer)
+    this.slots[p.slot] = undefined
+    this.freeSlots.push(p.slot)
+  }
+
+  /** The mask and check of a blob's depositor mark under this run's key. */
+  private mark (t: string, k: string): { mask: number, check: number } {
+    const h = createHmac('sha256', this.markKey).update(t).update(k).digest()
+    return { mask: h.readUInt32BE(0), check: h.readUInt32BE(4) }
+  }
+
+  /** Who deposited a blob, if it was deposited in this run. */
+  private depositorOf (t: string, k: string, v: ExpiryValue | undefined): string | undefined {
+    if (v === undefined || typeof v === 'number') return undefined
+    const { mask, check } = this.mark(t, k)
+    if (v[2] !== check) return undefined // marked in an earlier run
+    return this.slots[(v[1] ^ mask) >>> 0]
+  }
+
+  /** Sizes of the in-memory structures, for tests: none of them may grow with the blobs held. */
+  memoryStats (): { depositors: number, slots: number, freeSlots: number, ratePeers: number } {
+    return { depositors: this.perPeer.size, slots: this.slots.length, freeSlots: this.freeSlots.length, ratePeers: this.rate.size }
   }
 
   /** Unexpired blobs under the tags, at most MAX_RELAY_FETCH_BLOBS; `more` when some were left out. */
@@ -223,7 +284,7 @@ export class RelayServer {
 
   /** Forgets acknowledged blobs (tag‖key pairs); RELAY_NOT_FOUND when none of them is held. */
   async ack (pairs: Uint8Array[]): Promise<number> {
-    const found: Array<{ t: string, k: string, expires: number, size: number }> = []
+    const found: Array<{ t: string, k: string, expires: number, size: number, peer?: string }> = []
     for (const p of pairs) {
       const t = hex(p.subarray(0, RELAY_TAG_BYTES))
       const k = hex(p.subarray(RELAY_TAG_BYTES))
@@ -235,19 +296,19 @@ export class RelayServer {
       const n: typeof found = []
       for (const f of found) {
         if (tx.get('relay_blobs', [f.t, f.k]) === undefined) continue // acknowledged or collected meanwhile
+        f.peer = this.depositorOf(f.t, f.k, tx.get<ExpiryValue>('relay_expiry', [f.expires, f.t, f.k]))
         tx.remove('relay_blobs', [f.t, f.k])
         tx.remove('relay_expiry', [f.expires, f.t, f.k])
         n.push(f)
       }
       return n
     })
-    for (const f of removed) this.forget(f.t + f.k, f.size)
+    for (const f of removed) this.forget(f.peer, f.size)
     return removed.length
   }
 
-  private forget (id: string, size: number): void {
-    const o = this.owner.get(id)
-    if (o !== undefined) { this.release(o.peer, o.size); this.owner.delete(id) }
+  private forget (peer: string | undefined, size: number): void {
+    if (peer !== undefined) this.release(peer, size)
     this.usedBytes = Math.max(0, this.usedBytes - size)
     this.blobCount = Math.max(0, this.blobCount - 1)
   }
@@ -263,8 +324,8 @@ export class RelayServer {
     try {
       while (!this.stopped) {
         const now = this.now()
-        const batch = [...this.d.store.entries<number>('relay_expiry', { end: [now + 1, '', ''], limit: RELAY_GC_BATCH })]
-          .map((e) => ({ key: e.key as [number, string, string], size: e.value }))
+        const batch = [...this.d.store.entries<ExpiryValue>('relay_expiry', { end: [now + 1, '', ''], limit: RELAY_GC_BATCH })]
+          .map((e) => { const key = e.key as [number, string, string]; return { key, size: sizeOf(e.value), peer: this.depositorOf(key[1], key[2], e.value) } })
           .filter((e) => e.key[0] <= now)
         if (batch.length === 0) break
         const gone = await this.d.store.write((tx) => batch.filter((e) => {
@@ -274,7 +335,7 @@ export class RelayServer {
           return true
         }))
         for (const e of gone) {
-          this.forget(e.key[1] + e.key[2], e.size)
+          this.forget(e.peer, e.size)
           this.expiredCount++
           total++
         }

@@ -21,8 +21,10 @@ const utf8 = new TextEncoder()
 const PAIR_LABEL = utf8.encode('secushare/relay-pair/v1\0')
 const TAG_LABEL = utf8.encode('secushare/relay-tag/v1\0')
 const BOX_LABEL = utf8.encode('secushare/relay-box/v1\0')
-/** Blob kinds (first plaintext byte). */
+/** Blob kinds (first plaintext byte): a place envelope from the host, a guest's signed post for the host. */
 export const BLOB_PLACE_ENVELOPE = 1
+export const BLOB_GUEST_TALK = 2
+export type BlobKind = typeof BLOB_PLACE_ENVELOPE | typeof BLOB_GUEST_TALK
 const BLOB_HEADER = 1 + 32
 
 const cat = (...parts: Uint8Array[]): Uint8Array => {
@@ -68,11 +70,11 @@ export function blobSizeFor (payloadLength: number): number {
   return size
 }
 
-/** Seals a place envelope for the recipient: a blob of one of RELAY_BLOB_SIZES. */
-export function sealBlob (sodium: Sodium, key: Uint8Array, tag: Uint8Array, placeId: Uint8Array, envelope: Uint8Array): Uint8Array {
+/** Seals a place envelope (or, kind BLOB_GUEST_TALK, a guest's post) for the recipient: a blob of one of RELAY_BLOB_SIZES. */
+export function sealBlob (sodium: Sodium, key: Uint8Array, tag: Uint8Array, placeId: Uint8Array, envelope: Uint8Array, kind: BlobKind = BLOB_PLACE_ENVELOPE): Uint8Array {
   const size = blobSizeFor(envelope.length)
   const plain = new Uint8Array(size - NONCE_BYTES - TAG_BYTES)
-  plain[0] = BLOB_PLACE_ENVELOPE
+  plain[0] = kind
   plain.set(placeId, 1)
   plain.set(envelope, BLOB_HEADER)
   plain[BLOB_HEADER + envelope.length] = 0x80
@@ -81,11 +83,12 @@ export function sealBlob (sodium: Sodium, key: Uint8Array, tag: Uint8Array, plac
 }
 
 /** Opens a blob: DECRYPT_FAILED or RELAY_BLOB_INVALID for anything not sealed by the pair for this tag. */
-export function openBlob (sodium: Sodium, key: Uint8Array, tag: Uint8Array, blob: Uint8Array): { placeId: Uint8Array, envelope: Uint8Array } {
+export function openBlob (sodium: Sodium, key: Uint8Array, tag: Uint8Array, blob: Uint8Array): { kind: BlobKind, placeId: Uint8Array, envelope: Uint8Array } {
   if (!RELAY_BLOB_SIZES.includes(blob.length)) throw new SecushareError('RELAY_BLOB_INVALID', `a blob of ${blob.length} bytes is not one of the blob sizes`)
   const plain = sodium.aeadDecrypt(blob.subarray(NONCE_BYTES), tag, blob.subarray(0, NONCE_BYTES), key)
   let end = plain.length - 1
   while (end >= 0 && plain[end] === 0) end--
-  if (end < BLOB_HEADER || plain[end] !== 0x80 || plain[0] !== BLOB_PLACE_ENVELOPE) throw new SecushareError('RELAY_BLOB_INVALID', 'the blob holds no place envelope')
-  return { placeId: plain.slice(1, BLOB_HEADER), envelope: plain.slice(BLOB_HEADER, end) }
+  const kind = plain[0]
+  if (end < BLOB_HEADER || plain[end] !== 0x80 || (kind !== BLOB_PLACE_ENVELOPE && kind !== BLOB_GUEST_TALK)) throw new SecushareError('RELAY_BLOB_INVALID', 'the blob holds no place envelope or post')
+  return { kind, placeId: plain.slice(1, BLOB_HEADER), envelope: plain.slice(BLOB_HEADER, end) }
 }

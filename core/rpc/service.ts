@@ -26,9 +26,9 @@
  *   placeList()                                PlaceInfo[]
  *   placeState({place})                        {name: value}
  *   placeSet({place, name, value})             {id}
- *   post({place, text, replyTo?})              {id, pending}
+ *   post({place, text, replyTo?})              {id, pending, delivery?} (delivery when pending: relayed on the host's relays, or local)
  *   feed({place, since?, limit?})              FeedItem[] ({id, author, authorPetname, method, text, replyTo, thread, time})
- *   dmSend({petname, text})                    {id, pending, place}
+ *   dmSend({petname, text})                    {id, pending, delivery?, place}
  *   dmFeed({petname, since?, limit?})          FeedItem[]
  *   profileShow({petname?})                    Profile ({ego, petname, nick, description, avatar (base64), place}); mine without petname
  *   profileSet({nick?, description?, avatar?}) Profile: avatar is base64 (null removes it)

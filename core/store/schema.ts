@@ -22,7 +22,7 @@
  * - zone:          [ego hex, label, record type] → StoredZoneRecord (names/zone.ts; my zones' own records)
  * - introductions: introduction id (hex) → IntroductionRecord (names/introductions.ts; received, pending)
  * - relay_blobs:   [tag hex, key hex] → {blob, expires} (relay/server.ts; what I keep for others: nothing else)
- * - relay_expiry:  [expires, tag hex, key hex] → 0 (the same blobs by expiry, for garbage collection)
+ * - relay_expiry:  [expires, tag hex, key hex] → [length, masked depositor slot, check] (the same blobs by expiry, for garbage collection and the per-depositor share; core/relay/server.ts)
  * - relay_use:     contact ego hex → RelayUseRecord (relay/client.ts; the relays I use)
  * - relay_lists:   contact ego hex → RelayListRecord (the relays my contacts use, as they told me)
  * - relay_state:   'fetchedSlot' → number (the last time slot fetched from my relays)
