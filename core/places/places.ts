@@ -14,6 +14,7 @@ import type { Ego } from '../identity/ego.js'
 import type { SealedSecret } from '../identity/keystore.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { offenceOf } from '../net/offences.js'
 import { requestFrame } from '../net/request.js'
 import type { Store, WriteTx } from '../store/lmdb.js'
 import { signPlaceMessage } from './author.js'
@@ -73,6 +74,8 @@ const knownCode = (c: string): boolean => c in ERROR_CODES
 
 export class Places {
   readonly drops = new DropCounter()
+  /** Requests from peers refused as offences (core/net/offences.ts offenceOf), by error code. */
+  readonly refused: Record<string, number> = {}
   /** The gossip topic each place is subscribed on (its current generation's). */
   private readonly subscriptions = new Map<string, { topic: string, unsub: () => void }>()
   private readonly unsubscribe: Array<() => void> = []
@@ -801,11 +804,18 @@ export class Places {
 
   private async answer (s: FrameStream): Promise<void> {
     const peer = s.remotePeer
+    let frame: Uint8Array
+    try {
+      frame = await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES')
+    } catch {
+      return // an oversized or badly framed request is penalised by the node
+    }
     let req: WireMessage
     try {
-      req = decodeWire(await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+      req = decodeWire(frame)
     } catch {
       this.drops.add('malformed')
+      this.d.net.penalise(peer, 'malformed')
       return
     }
     try {
@@ -852,6 +862,12 @@ export class Places {
       const code = e instanceof SecushareError ? e.code : 'INTERNAL'
       const text = e instanceof SecushareError ? e.message : 'internal error'
       await s.write(encodeWire('_failure_place', { _code: code, _text: text })).catch(() => {})
+      // after the answer: the offence that bans the peer hangs up on it
+      const offence = offenceOf(e)
+      if (offence !== undefined) {
+        this.refused[code] = (this.refused[code] ?? 0) + 1
+        this.d.net.penalise(peer, offence)
+      }
     }
   }
 
