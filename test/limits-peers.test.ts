@@ -24,7 +24,7 @@ import { LABEL } from '../protocol/labels.js'
 import { isSecushareError, type ErrorCode } from '../protocol/errors.js'
 import {
   DEFAULT_INVITE_TTL_S, MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_FRAME_BYTES, MAX_INVITE_TTL_S, MAX_NAMES_WIRE_BYTES, MAX_PENDING_INTRODUCTIONS,
-  MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_TRACKED_PEERS, MAX_RELAYS, MAX_REPLAY_BATCH, PAD_BUCKETS, RELAY_BLOB_EXTRA_BYTES, RELAY_BLOB_SIZES,
+  MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_TRACKED_PEERS, MAX_ZONE_CACHE_ENTRIES, MAX_RELAYS, MAX_REPLAY_BATCH, PAD_BUCKETS, RELAY_BLOB_EXTRA_BYTES, RELAY_BLOB_SIZES,
   RELAY_DEPOSIT_BURST, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_TAG_BYTES
 } from '../protocol/limits.js'
 import { decodeNames, encodeNames, INTRODUCTION_PROTOCOL } from '../protocol/names-wire.js'
@@ -166,6 +166,7 @@ describe('limits: pending introductions, replay batches, invites, profiles (in-p
   let b: BenchNode
   let sodium: Sodium
   let names: Names
+  let namesB: Names
   before(async () => {
     cluster = await createCluster(2, { heartbeatMs: 100, prefix: 'lim' })
     ;[a, b] = cluster.nodes as [BenchNode, BenchNode]
@@ -173,6 +174,8 @@ describe('limits: pending introductions, replay batches, invites, profiles (in-p
     await befriend(a, b)
     names = new Names({ sodium, store: a.home.store, net: a.net, egos: new Map([[a.ego.id, a.ego]]), defaultEgo: a.ego.id, contacts: a.contacts.book })
     await names.start()
+    namesB = new Names({ sodium, store: b.home.store, net: b.net, egos: new Map([[b.ego.id, b.ego]]), defaultEgo: b.ego.id, contacts: b.contacts.book })
+    await namesB.start()
   })
   after(async () => { await cluster?.close() })
 
@@ -190,6 +193,24 @@ describe('limits: pending introductions, replay batches, invites, profiles (in-p
     assert.equal(await introduce(), 'LIMIT_EXCEEDED')
     assert.equal(a.home.store.count('introductions'), MAX_PENDING_INTRODUCTIONS)
     assert.equal(a.net.banned(b.peerId), false, 'a full queue is not the asking contact\'s fault')
+  })
+
+  it(`caches MAX_ZONE_CACHE_ENTRIES (${MAX_ZONE_CACHE_ENTRIES}) blocks of others' zones; one more forgets the oldest`, async () => {
+    const n = MAX_ZONE_CACHE_ENTRIES + 1
+    for (let i = 0; i < n; i += 64) await Promise.all(Array.from({ length: Math.min(64, n - i) }, async (_, k) => await namesB.zoneSet(`n${i + k}`, 'NICK', `nick ${i + k}`)))
+    const resolve = async (i: number): Promise<boolean> => {
+      const r = await names.resolve(`n${i}.${b.name}`)
+      assert.equal(r.type === 'NICK' && r.nick, `nick ${i}`)
+      return r.cached
+    }
+    names.resolver.clearCache()
+    assert.equal(await resolve(0), false, 'fetched') // the oldest entry
+    for (let i = 1; i < MAX_ZONE_CACHE_ENTRIES; i += 8) await Promise.all(Array.from({ length: Math.min(8, MAX_ZONE_CACHE_ENTRIES - i) }, async (_, k) => await resolve(i + k)))
+    assert.equal(names.resolver.cacheSize(), MAX_ZONE_CACHE_ENTRIES)
+    assert.equal(await resolve(0), true, 'at the limit: still cached')
+    assert.equal(await resolve(MAX_ZONE_CACHE_ENTRIES), false)
+    assert.equal(names.resolver.cacheSize(), MAX_ZONE_CACHE_ENTRIES)
+    assert.equal(await resolve(0), false, 'one past it: the oldest was forgotten')
   })
 
   it(`a replay answer holds MAX_REPLAY_BATCH (${MAX_REPLAY_BATCH}) envelopes; the one after waits for the next request`, async () => {
