@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { befriend, createCluster, type BenchNode, type Cluster } from '../bench/harness.js'
+import { befriend, createCluster, until, type BenchNode, type Cluster } from '../bench/harness.js'
 import { openPlace } from '../bench/places.js'
 import { signLabelled } from '../core/crypto/labels.js'
 import { loadSodium, type Sodium } from '../core/crypto/sodium.js'
@@ -17,6 +17,7 @@ import { createNetNode, type NetNode } from '../core/net/node.js'
 import { generatePeerKey } from '../core/net/peer-key.js'
 import { requestFrame } from '../core/net/request.js'
 import { Profiles } from '../core/places/profiles.js'
+import { Relays, type RelayListRecord } from '../core/relay/client.js'
 import { RelayServer } from '../core/relay/server.js'
 import { Store } from '../core/store/lmdb.js'
 import { encodeIntroduction, introductionSignedBytes, INTRODUCTION_ID_BYTES } from '../protocol/introduction.js'
@@ -25,7 +26,7 @@ import { isSecushareError, type ErrorCode } from '../protocol/errors.js'
 import {
   DEFAULT_INVITE_TTL_S, MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_FRAME_BYTES, MAX_INVITE_TTL_S, MAX_NAMES_WIRE_BYTES, MAX_PENDING_INTRODUCTIONS,
   MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_TRACKED_PEERS, MAX_ZONE_CACHE_ENTRIES, MAX_RELAYS, MAX_REPLAY_BATCH, PAD_BUCKETS, RELAY_BLOB_EXTRA_BYTES, RELAY_BLOB_SIZES,
-  RELAY_DEPOSIT_BURST, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_TAG_BYTES
+  RELAY_DEPOSIT_BURST, RELAY_DEPOSIT_COPIES, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_TAG_BYTES
 } from '../protocol/limits.js'
 import { decodeNames, encodeNames, INTRODUCTION_PROTOCOL } from '../protocol/names-wire.js'
 import { decodeWire, encodeWire, PLACE_PROTOCOL } from '../protocol/place-wire.js'
@@ -254,5 +255,43 @@ describe('limits: pending introductions, replay batches, invites, profiles (in-p
       await refusedWith(profiles.set({ avatar: sodium.randomBytes(MAX_AVATAR_BYTES + 1) }), 'INVALID_ARGUMENT')
       assert.equal(profiles.show().avatar, Buffer.from(avatar).toString('base64'), 'the refused change changed nothing')
     } finally { profiles.stop() }
+  })
+})
+
+describe('limits: copies of a deposit (in-process nodes)', function () {
+  this.timeout(120_000)
+  let cluster: Cluster | undefined
+  const servers: RelayServer[] = []
+  let relays: Relays | undefined
+  after(async () => {
+    relays?.stop()
+    for (const s of servers) s.stop()
+    await cluster?.close()
+  })
+
+  it(`deposits for an offline member on RELAY_DEPOSIT_COPIES (${RELAY_DEPOSIT_COPIES}) of the relays it lists, not one more`, async () => {
+    const relayCount = RELAY_DEPOSIT_COPIES + 1
+    cluster = await createCluster(2 + relayCount, { heartbeatMs: 100, prefix: 'copies' })
+    const [host, member, ...relayNodes] = cluster.nodes as [BenchNode, BenchNode, ...BenchNode[]]
+    for (const r of relayNodes) {
+      await befriend(host, r)
+      const s = new RelayServer({ store: r.home.store, net: r.net, allowed: (peer) => r.contacts.book.byPeer(peer) !== undefined })
+      await s.start()
+      servers.push(s)
+    }
+    const { placeId } = await openPlace(cluster, [host, member], 'garden', 'all')
+    relays = new Relays({ sodium: host.home.sodium, store: host.home.store, net: host.net, egos: new Map([[host.ego.id, host.ego]]), defaultEgo: host.ego.id, contacts: host.contacts.book, places: host.places })
+    await relays.start()
+    // the member's relay list, as its _request_relay_list leaves it at the host
+    await host.home.store.write((tx) => {
+      tx.put('relay_lists', member.ego.id, { v: 1, relays: relayNodes.map((r) => ({ peer: r.peerId, addrs: r.addrs() })), received: Date.now() } satisfies RelayListRecord)
+    })
+    await member.stop()
+    await until(() => !host.net.isConnected(member.peerId), 10_000)
+    await host.places.post(placeId, 'while you were away')
+    await relays.settled()
+    const held = servers.map((s) => s.stats().blobs)
+    assert.deepEqual(held, [...Array(RELAY_DEPOSIT_COPIES).fill(1), 0], 'the first RELAY_DEPOSIT_COPIES relays of the list hold a copy, the next none')
+    assert.equal(relays.counts.deposited, RELAY_DEPOSIT_COPIES)
   })
 })
