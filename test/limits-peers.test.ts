@@ -24,7 +24,7 @@ import { encodeIntroduction, introductionSignedBytes, INTRODUCTION_ID_BYTES } fr
 import { LABEL } from '../protocol/labels.js'
 import { isSecushareError, type ErrorCode } from '../protocol/errors.js'
 import {
-  DEFAULT_INVITE_TTL_S, MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_FRAME_BYTES, MAX_INVITE_TTL_S, MAX_NAMES_WIRE_BYTES, MAX_PENDING_INTRODUCTIONS,
+  DEFAULT_INVITE_TTL_S, MAX_AVATAR_BYTES, MAX_FETCH_ROUNDS, MAX_DESCRIPTION_BYTES, MAX_FRAME_BYTES, MAX_INVITE_TTL_S, MAX_NAMES_WIRE_BYTES, MAX_PENDING_INTRODUCTIONS,
   MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_TRACKED_PEERS, MAX_ZONE_CACHE_ENTRIES, MAX_RELAYS, MAX_REPLAY_BATCH, PAD_BUCKETS, RELAY_BLOB_EXTRA_BYTES, RELAY_BLOB_SIZES,
   RELAY_DEPOSIT_BURST, RELAY_DEPOSIT_COPIES, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_TAG_BYTES
 } from '../protocol/limits.js'
@@ -293,5 +293,41 @@ describe('limits: copies of a deposit (in-process nodes)', function () {
     const held = servers.map((s) => s.stats().blobs)
     assert.deepEqual(held, [...Array(RELAY_DEPOSIT_COPIES).fill(1), 0], 'the first RELAY_DEPOSIT_COPIES relays of the list hold a copy, the next none')
     assert.equal(relays.counts.deposited, RELAY_DEPOSIT_COPIES)
+  })
+})
+
+describe('limits: fetch rounds from a relay that always has more (in-process nodes)', function () {
+  this.timeout(60_000)
+  let cluster: Cluster | undefined
+  let relays: Relays | undefined
+  after(async () => { relays?.stop(); await cluster?.close() })
+
+  it(`a fetch asks one relay at most MAX_FETCH_ROUNDS (${MAX_FETCH_ROUNDS}) times, then gives up for this time`, async () => {
+    cluster = await createCluster(2, { heartbeatMs: 100, prefix: 'rounds' })
+    const [me, hostile] = cluster.nodes as [BenchNode, BenchNode]
+    await befriend(me, hostile)
+    // a relay that answers every fetch with one blob and "more", and takes every acknowledgement
+    let fetches = 0
+    await hostile.net.handle(RELAY_PROTOCOL, async (s) => {
+      for (;;) {
+        let m
+        try { m = decodeRelay(await s.read(MAX_FRAME_BYTES, 10_000)) } catch { return }
+        if (m.method === '_request_relay_fetch') {
+          fetches++
+          await s.write(encodeRelay('_notice_relay_blob', { _tag: m.fields.get('_tags')!.subarray(0, RELAY_TAG_BYTES), _key: new Uint8Array(8).fill(fetches & 0xff), _blob: new Uint8Array(RELAY_BLOB_SIZES[0]!) }))
+          await s.write(encodeRelay('_notice_relay_fetch_end', { _more: 1 }))
+        } else if (m.method === '_request_relay_ack') {
+          await s.write(encodeRelay('_notice_relay_ack', { _removed: 1 }))
+        } else {
+          await s.write(encodeRelay('_notice_relay_list'))
+        }
+      }
+    })
+    relays = new Relays({ sodium: me.home.sodium, store: me.home.store, net: me.net, egos: new Map([[me.ego.id, me.ego]]), defaultEgo: me.ego.id, contacts: me.contacts.book, places: me.places })
+    await relays.start()
+    await relays.use(hostile.name)
+    await relays.fetchAll()
+    assert.equal(fetches, MAX_FETCH_ROUNDS, 'the round past the limit is never asked')
+    assert.equal(relays.counts.unopened, MAX_FETCH_ROUNDS, 'each blob was looked at (and did not open)')
   })
 })
