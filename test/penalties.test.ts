@@ -4,9 +4,12 @@
  * reconnect while banned, while an honest peer on the same protocol is unaffected.
  */
 import assert from 'node:assert/strict'
+import { createCluster, type BenchNode, type Cluster } from '../bench/harness.js'
+import { openPlace } from '../bench/places.js'
 import { createNetNode, type NetNode } from '../core/net/node.js'
 import { OffenceLedger, offenceOf, PUBSUB_REJECTS_PER_OFFENCE } from '../core/net/offences.js'
 import { generatePeerKey } from '../core/net/peer-key.js'
+import type { PlaceRecord } from '../core/places/records.js'
 import { isSecushareError, limitExceeded, SecushareError } from '../protocol/errors.js'
 import { MAX_PENALISED_PEERS, PEER_BAN_MS, PEER_OFFENCE_HALF_LIFE_MS, PEER_OFFENCES_BEFORE_BAN, PEER_REFUSALS_PER_OFFENCE } from '../protocol/limits.js'
 
@@ -137,5 +140,27 @@ describe('penalties: a peer sending bad frames is disconnected and banned', func
     // pardoned (the ban ending does the same; the ledger test above checks PEER_BAN_MS): back in
     server.pardon(hostile.peerId)
     assert.equal(await send(hostile, server, SMALL), 'ok')
+  })
+})
+
+describe('penalties: an honest node that was removed stops asking instead of being banned', function () {
+  this.timeout(60_000)
+  let cluster: Cluster | undefined
+  after(async () => { await cluster?.close() })
+
+  it('a member removed while offline learns it from the host\'s refusal and leaves the place', async () => {
+    cluster = await createCluster(2, { heartbeatMs: 100, prefix: 'pen' })
+    const [host, member] = cluster.nodes as [BenchNode, BenchNode]
+    const { placeId } = await openPlace(cluster, [host, member], 'garden', 'all')
+    await member.stop()
+    await host.places.remove(placeId, member.name) // the notice goes out while the member is away
+    await member.start()
+    const place = (): PlaceRecord => member.home.store.get<PlaceRecord>('places', placeId)!
+    assert.equal(place().left, false, 'the member does not know yet')
+    await member.places.catchUp(placeId) // what the periodic catch-up does
+    assert.equal(place().left, true, 'left on the host\'s word')
+    for (let i = 0; i < 10; i++) await member.places.catchUp(placeId)
+    assert.equal(host.net.stats().offences.unauthorized, 1, 'asked once, never again')
+    assert.equal(host.net.banned(member.peerId), false)
   })
 })

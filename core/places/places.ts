@@ -563,7 +563,13 @@ export class Places {
       return
     }
     this.keyRequests.set(placeId, Date.now())
-    const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
+    let answer: WireMessage
+    try {
+      answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
+    } catch (e) {
+      if ((e as SecushareError)?.code === 'NOT_A_MEMBER') { await this.removedByHost(p.id); return }
+      throw e
+    }
     const keys = openSealed<EpochKey[]>(this.d.sodium, this.ego(p.self), wireBytes(answer, '_sealed'))
     const newest = Math.max(p.generation, ...keys.map((k) => k.generation))
     await this.db.write((tx) => {
@@ -658,6 +664,14 @@ export class Places {
    * at a time: asked again while one runs, it runs once more after it (what the first one asked
    * for may be older than what made the second ask).
    */
+  /** The host refused me as a non-member: the place is left, as a `_notice_place_leave` naming me leaves it. */
+  private async removedByHost (placeId: string): Promise<void> {
+    await this.db.write((tx) => {
+      const p = tx.get<PlaceRecord>('places', placeId)
+      if (p !== undefined && p.role === 'guest' && !p.left) tx.put('places', p.id, { ...p, left: true })
+    })
+  }
+
   async catchUp (placeId: string): Promise<number> {
     const running = this.catchingUp.get(placeId)
     if (running !== undefined) {
@@ -706,7 +720,12 @@ export class Places {
           from += got.length
         }
         return added
-      } catch { /* try the next source */ }
+      } catch (e) {
+        // the host itself says I am not a member (removed while I missed its notice): stop asking,
+        // as the notice would have made me (asking on would be refused, and penalised)
+        if (peer === p.hostPeer && (e as SecushareError)?.code === 'NOT_A_MEMBER') { await this.removedByHost(p.id); return added }
+        /* try the next source */
+      }
     }
     // nobody answered: what the host deposited for me waits on my relays (docs/relays.md)
     if (this.catchUpFallback !== undefined && !this.stopped) added += await this.catchUpFallback().catch(() => 0)
