@@ -24,7 +24,7 @@ import { encodeIntroduction, introductionSignedBytes, INTRODUCTION_ID_BYTES } fr
 import { LABEL } from '../protocol/labels.js'
 import { isSecushareError, type ErrorCode } from '../protocol/errors.js'
 import {
-  DEFAULT_INVITE_TTL_S, MAX_AVATAR_BYTES, MAX_FETCH_ROUNDS, MAX_DESCRIPTION_BYTES, MAX_FRAME_BYTES, MAX_INVITE_TTL_S, MAX_NAMES_WIRE_BYTES, MAX_PENDING_INTRODUCTIONS,
+  DEFAULT_INVITE_TTL_S, MAX_AVATAR_BYTES, MAX_FETCH_ROUNDS, MAX_NEARBY_PEERS, MAX_DESCRIPTION_BYTES, MAX_FRAME_BYTES, MAX_INVITE_TTL_S, MAX_NAMES_WIRE_BYTES, MAX_PENDING_INTRODUCTIONS,
   MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_TRACKED_PEERS, MAX_ZONE_CACHE_ENTRIES, MAX_RELAYS, MAX_REPLAY_BATCH, PAD_BUCKETS, RELAY_BLOB_EXTRA_BYTES, RELAY_BLOB_SIZES,
   RELAY_DEPOSIT_BURST, RELAY_DEPOSIT_COPIES, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_TAG_BYTES
 } from '../protocol/limits.js'
@@ -329,5 +329,29 @@ describe('limits: fetch rounds from a relay that always has more (in-process nod
     await relays.fetchAll()
     assert.equal(fetches, MAX_FETCH_ROUNDS, 'the round past the limit is never asked')
     assert.equal(relays.counts.unopened, MAX_FETCH_ROUNDS, 'each blob was looked at (and did not open)')
+  })
+})
+
+describe('limits: strangers remembered as nearby (in-process node)', function () {
+  this.timeout(60_000)
+  let cluster: Cluster | undefined
+  after(async () => { await cluster?.close() })
+
+  it(`lists MAX_NEARBY_PEERS (${MAX_NEARBY_PEERS}) strangers; one more forgets the oldest`, async () => {
+    cluster = await createCluster(1, { heartbeatMs: 100, prefix: 'nearby' })
+    const me = cluster.nodes[0]!
+    // libp2p reports every peer new to its peer store as discovered (mDNS does the same on a LAN);
+    // here the peers are learnt from dials to an address where nothing listens
+    const strangers = await Promise.all(Array.from({ length: MAX_NEARBY_PEERS + 1 }, async () =>
+      (await createNetNode({ peerKey: await generatePeerKey(), listen: [], mdns: false, dht: false, relayClient: false, relayServer: false, pubsub: false })).peerId))
+    const learn = async (peer: string): Promise<void> => { await me.net.dial(peer, ['/ip4/127.0.0.1/tcp/1']).catch(() => {}) }
+    for (const p of strangers.slice(0, MAX_NEARBY_PEERS)) await learn(p)
+    const listed = (): string[] => me.contacts.nearby().map((n) => n.peerId)
+    assert.equal(listed().length, MAX_NEARBY_PEERS)
+    assert.ok(listed().includes(strangers[0]!), 'at the limit: the first is still listed')
+    await learn(strangers[MAX_NEARBY_PEERS]!)
+    assert.equal(listed().length, MAX_NEARBY_PEERS)
+    assert.ok(!listed().includes(strangers[0]!), 'one past it: the oldest is forgotten')
+    assert.ok(listed().includes(strangers[MAX_NEARBY_PEERS]!))
   })
 })
