@@ -74,7 +74,7 @@ export class ZoneServer {
     } catch (e) {
       const code = e instanceof SecushareError ? e.code : 'INTERNAL'
       if (code !== 'NAME_NOT_FOUND') this.drop(code)
-      const offence = offenceOf(e)
+      const offence = e instanceof SecushareError && e.detail.forwarded === true ? undefined : offenceOf(e)
       if (offence !== undefined) this.d.net.penalise(s.remotePeer, offence)
       const text = e instanceof SecushareError ? e.message : 'internal error'
       await s.write(encodeNames('_failure_names', { _code: code, _text: text })).catch(() => {})
@@ -88,7 +88,14 @@ export class ZoneServer {
       if (viaBytes.length === 0 || viaBytes.length % 32 !== 0) throw new SecushareError('NAMES_WIRE_INVALID', '_via is not a list of keys')
       if (viaBytes.length / 32 >= MAX_NAME_DEPTH) throw new SecushareError('LIMIT_EXCEEDED', 'the route is longer than a name', { limit: 'MAX_NAME_DEPTH', max: MAX_NAME_DEPTH, actual: viaBytes.length / 32 })
       const via = Array.from({ length: viaBytes.length / 32 }, (_, i) => hex(viaBytes.subarray(i * 32, i * 32 + 32)))
-      const bytes = await fetchBlock(this.d.net, this.d.contacts, via[0]!, Buffer.from(zone, 'hex'), query, via.slice(1))
+      let bytes: Uint8Array
+      try {
+        bytes = await fetchBlock(this.d.net, this.d.contacts, via[0]!, Buffer.from(zone, 'hex'), query, via.slice(1))
+      } catch (e) {
+        // what the next hop answered is passed back, and is no offence of the one who asked
+        if (e instanceof SecushareError) throw new SecushareError(e.code, e.message, { ...e.detail, forwarded: true })
+        throw e
+      }
       await s.write(encodeNames('_notice_zone_block', { _block: bytes }))
       return
     }
