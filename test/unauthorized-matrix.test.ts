@@ -21,8 +21,9 @@ import type { PlaceRecord } from '../core/places/records.js'
 import { RelayServer } from '../core/relay/server.js'
 import type { SubDb } from '../core/store/schema.js'
 import { encodeIntroduction, introductionSignedBytes, INTRODUCTION_ID_BYTES } from '../protocol/introduction.js'
+import { CONTACT_PROTOCOL } from '../protocol/contact.js'
 import { LABEL } from '../protocol/labels.js'
-import { MAX_FRAME_BYTES, MAX_NAMES_WIRE_BYTES, PEER_OFFENCES_BEFORE_BAN, PEER_REFUSALS_PER_OFFENCE, RELAY_BLOB_SIZES, RELAY_TAG_BYTES } from '../protocol/limits.js'
+import { MAX_FRAME_BYTES, MAX_HANDSHAKE_BYTES, MAX_NAMES_WIRE_BYTES, PEER_OFFENCES_BEFORE_BAN, PEER_REFUSALS_PER_OFFENCE, RELAY_BLOB_SIZES, RELAY_TAG_BYTES } from '../protocol/limits.js'
 import { encodePlaceMessage, type PlaceMessage } from '../protocol/place-message.js'
 import { entrySigningBytes } from '../protocol/place-entry.js'
 import { decodeWire, encodeWire, PLACE_PROTOCOL } from '../protocol/place-wire.js'
@@ -179,6 +180,25 @@ describe('unauthorized requests: the role × message-kind matrix (T5)', function
       }
     })
   }
+
+  it('junk a handler cannot decode, and frames over its limit, count as offences on every protocol', async () => {
+    const stranger = node.stranger!
+    const junk = new TextEncoder().encode('this is not a request\n')
+    for (const [protocol, maxBytes] of [[PLACE_PROTOCOL, MAX_FRAME_BYTES], [RELAY_PROTOCOL, MAX_FRAME_BYTES], [ZONE_PROTOCOL, MAX_NAMES_WIRE_BYTES], [INTRODUCTION_PROTOCOL, MAX_NAMES_WIRE_BYTES], [CONTACT_PROTOCOL, MAX_HANDSHAKE_BYTES]] as const) {
+      // a frame over the protocol's own cap (where it is below what a FrameStream may send)
+      const cases: Array<[Uint8Array, 'malformed' | 'frame']> = [[junk, 'malformed']]
+      if (maxBytes < MAX_FRAME_BYTES) cases.push([new Uint8Array(maxBytes + 1), 'frame'])
+      for (const [frame, kind] of cases) {
+        const before = { ...host.net.stats().offences }
+        const s = await stranger.net.openStream(host.peerId, host.addrs(), protocol)
+        await s.write(frame)
+        await s.read(MAX_FRAME_BYTES, 10_000).catch(() => {}) // an answer, or the stream's end
+        s.abort('done')
+        assert.ok(await until(() => host.net.stats().offences[kind] === before[kind] + 1, 5_000), `${protocol}: one ${kind} offence`)
+        host.net.pardon(stranger.peerId)
+      }
+    }
+  })
 
   it(`a stranger refused PEER_OFFENCES_BEFORE_BAN × PEER_REFUSALS_PER_OFFENCE times is banned; the member goes on`, async () => {
     const stranger = node.stranger!

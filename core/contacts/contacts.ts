@@ -54,8 +54,8 @@ export class Contacts {
         await answerJoiner(this.deps, stream)
       } catch (e) {
         this.failedHandshakes++
-        // junk that does not decode (bad frames are penalised by the node)
-        const offence = offenceOf(e)
+        // junk that does not decode (HANDSHAKE_FAILED from the decoder; bad frames are penalised by the node)
+        const offence = offenceOf(e) ?? (isSecushareError(e, 'HANDSHAKE_FAILED') ? 'malformed' : undefined)
         if (offence !== undefined && !isSecushareError(e, 'LIMIT_EXCEEDED') && !isSecushareError(e, 'FRAME_BAD_LENGTH')) this.net.penalise(stream.remotePeer, offence)
         stream.abort('handshake failed')
       }
