@@ -3,8 +3,9 @@
  * request the host takes from peers, on in-process nodes (bench/harness.ts) on 127.0.0.1. An
  * allowed cell is answered and has its effect; a forbidden one is refused with its code before
  * anything is stored or forwarded (no row in any table, no store event, the place's head stays),
- * and counted: one offence of the peer at the host (docs/penalties.md). Repeated offences ban the
- * peer; an honest member is unaffected.
+ * and counted: one offence of the peer at the host (docs/penalties.md), or for relay requests in
+ * the relay's refusal counts (a relay refusing a non-contact is no offence). Repeated offences ban
+ * the peer; an honest member is unaffected.
  *
  * The role nodes send raw protocol requests (their own Places are stopped, so nothing runs in
  * the background), signed with their own egos as a real node of that role would.
@@ -156,6 +157,7 @@ describe('unauthorized requests: the role × message-kind matrix (T5)', function
         const before = snapshot()
         const o0 = offences()
         const lookups0 = names.server.lookups
+        const refused0 = relay.stats().refused.RELAY_REFUSED
         const got = await send(r, kind)
         const cell = `${role} × ${kind}`
         if (allowed) {
@@ -172,7 +174,13 @@ describe('unauthorized requests: the role × message-kind matrix (T5)', function
           const code = role === 'member' && kind === 'state' ? 'PLACE_REFUSED' : REFUSAL[kind]
           assert.equal(got, `!${code}`, `${cell}: refused`)
           assert.deepEqual(snapshot(), before, `${cell}: nothing stored, no event`)
-          assert.equal(offences(), o0 + 1, `${cell}: counted as an offence`)
+          if (kind === 'relay-deposit' || kind === 'relay-fetch') {
+            // counted by the relay, no offence: an honest host deposits on its members' relays, which need not know it
+            assert.equal(relay.stats().refused.RELAY_REFUSED, (refused0 ?? 0) + 1, `${cell}: counted by the relay`)
+            assert.equal(offences(), o0, `${cell}: no offence`)
+          } else {
+            assert.equal(offences(), o0 + 1, `${cell}: counted as an offence`)
+          }
           if (kind === 'zone') assert.equal(names.server.lookups, lookups0, `${cell}: not looked up`)
           // each cell on its own: repeated offences are the next test's subject
           host.net.pardon(r.peerId)

@@ -135,7 +135,7 @@ export class Introductions {
 
   private async onIntroduction (s: FrameStream, req: NamesMessage): Promise<void> {
     const from = this.d.contacts.byPeer(s.remotePeer)
-    if (from === undefined) throw new SecushareError('INTRODUCTION_INVALID', 'introductions are taken from contacts only')
+    if (from === undefined) throw new SecushareError('INTRODUCTION_INVALID', 'introductions are taken from contacts only', { offence: 'unauthorized' })
     const { intro, signed, signature } = decodeIntroduction(namesBytes(req, '_introduction'))
     const self = this.d.egos.get(hex(intro.recipient))
     if (!this.d.sodium.equal(intro.introducer, from.ego) || self === undefined || from.self !== self.id) throw new SecushareError('INTRODUCTION_INVALID', 'the introduction does not come from its sender, or is not for me')

@@ -74,7 +74,7 @@ export class ZoneServer {
     } catch (e) {
       const code = e instanceof SecushareError ? e.code : 'INTERNAL'
       if (code !== 'NAME_NOT_FOUND') this.drop(code)
-      const offence = e instanceof SecushareError && e.detail.forwarded === true ? undefined : offenceOf(e)
+      const offence = offenceOf(e)
       if (offence !== undefined) this.d.net.penalise(s.remotePeer, offence)
       const text = e instanceof SecushareError ? e.message : 'internal error'
       await s.write(encodeNames('_failure_names', { _code: code, _text: text })).catch(() => {})
@@ -93,7 +93,7 @@ export class ZoneServer {
         bytes = await fetchBlock(this.d.net, this.d.contacts, via[0]!, Buffer.from(zone, 'hex'), query, via.slice(1))
       } catch (e) {
         // what the next hop answered is passed back, and is no offence of the one who asked
-        if (e instanceof SecushareError) throw new SecushareError(e.code, e.message, { ...e.detail, forwarded: true })
+        if (e instanceof SecushareError) throw new SecushareError(e.code, e.message, { ...e.detail, offence: 'none' })
         throw e
       }
       await s.write(encodeNames('_notice_zone_block', { _block: bytes }))

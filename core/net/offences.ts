@@ -132,18 +132,23 @@ const CAPACITY_LIMITS = new Set(['MAX_PENDING_ENTRIES', 'MAX_PENDING_INTRODUCTIO
 /**
  * The offence a request handler's error means, if any: input that does not decode or breaks a
  * wire limit is 'malformed', a bad signature or proof 'forged', a refusal because of who asked
- * 'unauthorized'. Errors an honest peer can cause (a place it does not know is gone, a busy or
- * full relay, a name that is not there, a stream that ended) are no offence.
+ * 'unauthorized'. Errors an honest peer can cause (a place it does not know is gone, a relay
+ * that is busy, full or does not know it, a name that is not there, a stream that ended) are no
+ * offence. A thrower can say better in `detail.offence` (a kind, or 'none').
  */
 export function offenceOf (e: unknown): OffenceKind | undefined {
   const code = (e as { code?: unknown })?.code
   if (typeof code !== 'string') return undefined
+  // the thrower knows better than the code: detail.offence names the kind, or 'none'
+  const told = (e as { detail?: { offence?: unknown } }).detail?.offence
+  if (told === 'none') return undefined
+  if (told === 'frame' || told === 'malformed' || told === 'forged' || told === 'unauthorized') return told
   if (code === 'LIMIT_EXCEEDED') {
     const limit = (e as { detail?: { limit?: unknown } }).detail?.limit
     return typeof limit === 'string' && CAPACITY_LIMITS.has(limit) ? undefined : 'malformed'
   }
   if (code.startsWith('PACKET_') || code.endsWith('_WIRE_INVALID') || ['ENVELOPE_BAD_VERSION', 'ENVELOPE_BAD_KIND', 'ENVELOPE_MALFORMED', 'PADDING_INVALID', 'PLACE_MESSAGE_INVALID', 'FRAME_BAD_LENGTH'].includes(code)) return 'malformed'
   if (['ENVELOPE_BAD_SIGNATURE', 'DECRYPT_FAILED', 'ZONE_RECORD_INVALID', 'INTRODUCTION_INVALID', 'RELAY_BLOB_INVALID'].includes(code)) return 'forged'
-  if (['NOT_A_MEMBER', 'NOT_HOST', 'PLACE_REFUSED', 'RELAY_REFUSED', 'INVITE_REFUSED'].includes(code)) return 'unauthorized'
+  if (['NOT_A_MEMBER', 'NOT_HOST', 'PLACE_REFUSED', 'INVITE_REFUSED'].includes(code)) return 'unauthorized'
   return undefined
 }
