@@ -79,6 +79,21 @@ export const MAX_FRAME_PREFIX_BYTES = 4
  * libp2p prunes the least useful beyond it. The default of NetOptions.maxConnections.
  */
 export const MAX_CONNECTIONS = 256
+/**
+ * Network, local policy: penalties for hostile input (core/net/offences.ts, docs/penalties.md).
+ * An offence is a frame over its limit or with a bad length prefix, a request that does not
+ * decode, or a bad signature (weight 1 each); a refused unauthorized request weighs
+ * 1 / PEER_REFUSALS_PER_OFFENCE (an honest node that is out of date may ask once too often). A
+ * peer's offences halve every PEER_OFFENCE_HALF_LIFE_MS; when they reach PEER_OFFENCES_BEFORE_BAN
+ * the peer is disconnected and every connection with it refused for PEER_BAN_MS (in memory only:
+ * never for ever, contacts included). At most MAX_PENALISED_PEERS peers are remembered (the one
+ * penalised least recently is forgotten first).
+ */
+export const PEER_OFFENCES_BEFORE_BAN = 3
+export const PEER_REFUSALS_PER_OFFENCE = 3
+export const PEER_OFFENCE_HALF_LIFE_MS = 10 * 60_000
+export const PEER_BAN_MS = 10 * 60_000
+export const MAX_PENALISED_PEERS = 1024
 /** Network, local policy: inbound streams of one protocol open at once on one connection. */
 export const MAX_INBOUND_STREAMS_PER_PROTOCOL = 32
 /**

@@ -121,13 +121,14 @@ describe('daemon and contacts (two and three nodes on 127.0.0.1)', function () {
     assert.ok(await eventually(() => online(B, 'alice') && online(A, 'bob'), 15_000), 'reconnected')
   })
 
-  it('a peer speaking junk on the contact protocol gets nothing, and the daemon keeps serving', async () => {
+  it('a peer speaking junk on the contact protocol gets nothing, is banned after repeated junk, and the daemon keeps serving', async () => {
     const stranger = await createNetNode({ peerKey: await generatePeerKey(), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, relayClient: false, relayServer: false })
     await stranger.start()
     try {
       const addrs = a.ready.addrs.map((x) => x.replace(/\/p2p\/[^/]+$/, ''))
-      const junk = [Buffer.from('hello'), new Uint8Array(0), new Uint8Array(5000).fill(0x41),
-        encodeContactRequest({ inviteId: new Uint8Array(16), ego: new Uint8Array(32).fill(9), nick: 'eve', mac: new Uint8Array(32), signature: new Uint8Array(64) })]
+      // a guessed invite first (a refusal weighs a third), then three bad frames: the last one bans
+      const junk = [encodeContactRequest({ inviteId: new Uint8Array(16), ego: new Uint8Array(32).fill(9), nick: 'eve', mac: new Uint8Array(32), signature: new Uint8Array(64) }),
+        Buffer.from('hello'), new Uint8Array(0), new Uint8Array(5000).fill(0x41)]
       for (const frame of junk) {
         const s = await stranger.openStream(a.ready.peerId, addrs, CONTACT_PROTOCOL)
         await s.write(frame).catch(() => {})
@@ -138,6 +139,9 @@ describe('daemon and contacts (two and three nodes on 127.0.0.1)', function () {
         }
         s.abort('done')
       }
+      // PEER_OFFENCES_BEFORE_BAN offences: hung up on, and refused while banned (docs/penalties.md)
+      assert.ok(await eventually(() => !stranger.isConnected(a.ready.peerId), 5000), 'hung up on')
+      await assert.rejects(stranger.openStream(a.ready.peerId, addrs, CONTACT_PROTOCOL), (e: unknown) => isSecushareError(e, 'PEER_UNREACHABLE'))
     } finally {
       await stranger.stop()
     }

@@ -4,12 +4,13 @@
  * trusted or dialled; contacts found there are dialled at once.
  */
 import { CONTACT_PROTOCOL } from '../../protocol/contact.js'
-import { SecushareError } from '../../protocol/errors.js'
+import { isSecushareError, SecushareError } from '../../protocol/errors.js'
 import { decodeInvite, encodeInvite, INVITE_SECRET_BYTES } from '../../protocol/invite.js'
 import { DEFAULT_INVITE_TTL_S, MAX_HANDSHAKE_STREAMS, MAX_INVITE_TTL_S, MAX_NEARBY_PEERS } from '../../protocol/limits.js'
 import { egoIdOf, type Ego } from '../identity/ego.js'
 import { fingerprint } from '../identity/fingerprint.js'
 import type { NetNode } from '../net/node.js'
+import { offenceOf } from '../net/offences.js'
 import { ContactBook, validatePetname, type ContactRecord } from './book.js'
 import { answerJoiner, inviteIdOf, joinByInvite, type HandshakeDeps } from './handshake.js'
 import { Redialer } from './redial.js'
@@ -51,8 +52,11 @@ export class Contacts {
     await this.net.handle(CONTACT_PROTOCOL, async (stream) => {
       try {
         await answerJoiner(this.deps, stream)
-      } catch {
+      } catch (e) {
         this.failedHandshakes++
+        // junk that does not decode (HANDSHAKE_FAILED from the decoder; bad frames are penalised by the node)
+        const offence = offenceOf(e) ?? (isSecushareError(e, 'HANDSHAKE_FAILED') ? 'malformed' : undefined)
+        if (offence !== undefined && !isSecushareError(e, 'LIMIT_EXCEEDED') && !isSecushareError(e, 'FRAME_BAD_LENGTH')) this.net.penalise(stream.remotePeer, offence)
         stream.abort('handshake failed')
       }
     }, { maxInboundStreams: MAX_HANDSHAKE_STREAMS })

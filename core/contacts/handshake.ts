@@ -16,6 +16,7 @@ import type { Sodium } from '../crypto/sodium.js'
 import { egoIdOf, validateNick, type Ego } from '../identity/ego.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { offenceOf } from '../net/offences.js'
 import type { Store } from '../store/lmdb.js'
 import { ContactBook, petnameFromNick, type ContactRecord, type InviteRecord } from './book.js'
 
@@ -43,6 +44,9 @@ export async function answerJoiner (deps: HandshakeDeps, stream: FrameStream): P
   const now = (deps.now ?? Date.now)()
   const req = decodeContactRequest(await stream.read(MAX_HANDSHAKE_BYTES, HANDSHAKE_TIMEOUT_MS, 'MAX_HANDSHAKE_BYTES'))
   const refuse = async (code: ErrorCode, text: string): Promise<undefined> => {
+    // a guessed or reused invite, a bad signature: penalised (docs/penalties.md); an expired one is not
+    const offence = offenceOf({ code }) ?? (code === 'HANDSHAKE_FAILED' ? 'forged' : undefined)
+    if (offence !== undefined) deps.net.penalise(stream.remotePeer, offence)
     await stream.write(encodeContactAnswer({ accepted: false, refusal: { code, text } }))
     await stream.close()
     return undefined

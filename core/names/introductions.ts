@@ -19,6 +19,7 @@ import type { Sodium } from '../crypto/sodium.js'
 import { egoIdOf, validateNick, type Ego } from '../identity/ego.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { offenceOf } from '../net/offences.js'
 import { requestFrame } from '../net/request.js'
 import type { Store } from '../store/lmdb.js'
 
@@ -103,11 +104,18 @@ export class Introductions {
 
   /** Handles one inbound stream of `/secushare/introduction/1.0.0`. */
   async answer (s: FrameStream): Promise<void> {
+    let frame: Uint8Array
+    try {
+      frame = await s.read(MAX_NAMES_WIRE_BYTES, INTRODUCTION_TIMEOUT_MS, 'MAX_NAMES_WIRE_BYTES')
+    } catch {
+      return // an oversized or badly framed request is penalised by the node
+    }
     let req: NamesMessage
     try {
-      req = decodeNames(await s.read(MAX_NAMES_WIRE_BYTES, INTRODUCTION_TIMEOUT_MS, 'MAX_NAMES_WIRE_BYTES'))
+      req = decodeNames(frame)
     } catch {
       this.drops.set('malformed', (this.drops.get('malformed') ?? 0) + 1)
+      this.d.net.penalise(s.remotePeer, 'malformed')
       return
     }
     try {
@@ -119,13 +127,15 @@ export class Introductions {
     } catch (e) {
       const code = e instanceof SecushareError ? e.code : 'INTERNAL'
       this.drops.set(code, (this.drops.get(code) ?? 0) + 1)
+      const offence = offenceOf(e)
+      if (offence !== undefined) this.d.net.penalise(s.remotePeer, offence)
       await s.write(encodeNames('_failure_names', { _code: code, _text: e instanceof SecushareError ? e.message : 'internal error' })).catch(() => {})
     }
   }
 
   private async onIntroduction (s: FrameStream, req: NamesMessage): Promise<void> {
     const from = this.d.contacts.byPeer(s.remotePeer)
-    if (from === undefined) throw new SecushareError('INTRODUCTION_INVALID', 'introductions are taken from contacts only')
+    if (from === undefined) throw new SecushareError('INTRODUCTION_INVALID', 'introductions are taken from contacts only', { offence: 'unauthorized' })
     const { intro, signed, signature } = decodeIntroduction(namesBytes(req, '_introduction'))
     const self = this.d.egos.get(hex(intro.recipient))
     if (!this.d.sodium.equal(intro.introducer, from.ego) || self === undefined || from.self !== self.id) throw new SecushareError('INTRODUCTION_INVALID', 'the introduction does not come from its sender, or is not for me')

@@ -12,6 +12,7 @@ import type { Sodium } from '../crypto/sodium.js'
 import type { Ego } from '../identity/ego.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { offenceOf } from '../net/offences.js'
 import { queryOf, sealBlock } from './block.js'
 import { fetchBlock, ZONE_HOP_TIMEOUT_MS } from './resolver.js'
 import type { Zone } from './zone.js'
@@ -47,16 +48,23 @@ export class ZoneServer {
   }
 
   async answer (s: FrameStream): Promise<void> {
+    let frame: Uint8Array
+    try {
+      frame = await s.read(MAX_NAMES_WIRE_BYTES, ZONE_HOP_TIMEOUT_MS, 'MAX_NAMES_WIRE_BYTES')
+    } catch {
+      return // an oversized or badly framed request is penalised by the node
+    }
     let req: NamesMessage
     try {
-      req = decodeNames(await s.read(MAX_NAMES_WIRE_BYTES, ZONE_HOP_TIMEOUT_MS, 'MAX_NAMES_WIRE_BYTES'))
+      req = decodeNames(frame)
     } catch {
       this.drop('malformed')
+      this.d.net.penalise(s.remotePeer, 'malformed')
       return
     }
     try {
       const from = this.d.contacts.byPeer(s.remotePeer)
-      if (from === undefined) { this.drop('stranger'); throw new SecushareError('NAME_NOT_FOUND', 'zones are served to contacts only') }
+      if (from === undefined) { this.drop('stranger'); this.d.net.penalise(s.remotePeer, 'unauthorized'); throw new SecushareError('NAME_NOT_FOUND', 'zones are served to contacts only') }
       const zone = hex(namesBytes(req, '_zone', 32))
       switch (req.method) {
         case '_request_zone_lookup': return await this.onLookup(s, from.self, zone, req)
@@ -66,6 +74,8 @@ export class ZoneServer {
     } catch (e) {
       const code = e instanceof SecushareError ? e.code : 'INTERNAL'
       if (code !== 'NAME_NOT_FOUND') this.drop(code)
+      const offence = offenceOf(e)
+      if (offence !== undefined) this.d.net.penalise(s.remotePeer, offence)
       const text = e instanceof SecushareError ? e.message : 'internal error'
       await s.write(encodeNames('_failure_names', { _code: code, _text: text })).catch(() => {})
     }
@@ -78,7 +88,14 @@ export class ZoneServer {
       if (viaBytes.length === 0 || viaBytes.length % 32 !== 0) throw new SecushareError('NAMES_WIRE_INVALID', '_via is not a list of keys')
       if (viaBytes.length / 32 >= MAX_NAME_DEPTH) throw new SecushareError('LIMIT_EXCEEDED', 'the route is longer than a name', { limit: 'MAX_NAME_DEPTH', max: MAX_NAME_DEPTH, actual: viaBytes.length / 32 })
       const via = Array.from({ length: viaBytes.length / 32 }, (_, i) => hex(viaBytes.subarray(i * 32, i * 32 + 32)))
-      const bytes = await fetchBlock(this.d.net, this.d.contacts, via[0]!, Buffer.from(zone, 'hex'), query, via.slice(1))
+      let bytes: Uint8Array
+      try {
+        bytes = await fetchBlock(this.d.net, this.d.contacts, via[0]!, Buffer.from(zone, 'hex'), query, via.slice(1))
+      } catch (e) {
+        // what the next hop answered is passed back, and is no offence of the one who asked
+        if (e instanceof SecushareError) throw new SecushareError(e.code, e.message, { ...e.detail, offence: 'none' })
+        throw e
+      }
       await s.write(encodeNames('_notice_zone_block', { _block: bytes }))
       return
     }

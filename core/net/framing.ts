@@ -55,8 +55,12 @@ export function encodeFrameLength (n: number): Uint8Array {
   return Uint8Array.from(out)
 }
 
-export function frameStream (stream: Stream, remotePeer: string): FrameStream {
-  return new Libp2pFrameStream(stream, remotePeer)
+/**
+ * `onOffence` is told when the remote peer sends a frame over the limit asked for or with a bad
+ * length prefix (the node penalises the peer: core/net/offences.ts).
+ */
+export function frameStream (stream: Stream, remotePeer: string, onOffence?: () => void): FrameStream {
+  return new Libp2pFrameStream(stream, remotePeer, onOffence)
 }
 
 class Libp2pFrameStream implements FrameStream {
@@ -69,7 +73,7 @@ class Libp2pFrameStream implements FrameStream {
   private reading = false
   private wake: () => void = () => {}
 
-  constructor (private readonly stream: Stream, readonly remotePeer: string) {
+  constructor (private readonly stream: Stream, readonly remotePeer: string, private readonly onOffence?: () => void) {
     this.remoteDone = stream.remoteWriteStatus === 'closed'
     this.closed = stream.status !== 'open' && stream.status !== 'closing'
     stream.addEventListener('message', (evt: StreamMessageEvent) => { this.onMessage(evt.data.subarray()) })
@@ -160,6 +164,7 @@ class Libp2pFrameStream implements FrameStream {
     if (prefix === undefined) return undefined
     if (prefix.length > maxBytes) {
       this.abort('frame too long')
+      this.onOffence?.()
       throw limitExceeded(limit, maxBytes, prefix.length)
     }
     if (this.buffered < prefix.size + prefix.length) return undefined
@@ -189,6 +194,7 @@ class Libp2pFrameStream implements FrameStream {
 
   private badPrefix (message: string): never {
     this.abort('bad frame length')
+    this.onOffence?.()
     throw new SecushareError('FRAME_BAD_LENGTH', message)
   }
 

@@ -19,9 +19,13 @@
  * - Publish/subscribe is gossipsub (`@libp2p/gossipsub`, the libp2p-3 one), StrictNoSign (our
  *   envelopes carry their own signatures), no flood publish, and one validator per topic that runs
  *   before anything is delivered or forwarded. Peer scoring: a peer that forwards messages our
- *   validators reject loses score (application-specific score, PUBSUB_PENALTY_* below) until it
- *   gets no gossip, then nothing we publish, then is ignored altogether (graylisted). Pubsub runs
- *   on direct connections only: a relayed connection's small budget is kept for our own protocols.
+ *   validators reject, or offends on our own protocols, loses score (application-specific score,
+ *   OffenceLedger.score in offences.ts) until it gets no gossip, then nothing we publish, then is
+ *   ignored altogether (graylisted). Pubsub runs on direct connections only: a relayed
+ *   connection's small budget is kept for our own protocols.
+ * - Penalties (docs/penalties.md): frames over their limit or with a bad prefix are counted here;
+ *   the protocols report what does not decode or is not allowed (penalise()). After
+ *   PEER_OFFENCES_BEFORE_BAN offences a peer is hung up on and refused at the gater for PEER_BAN_MS.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -41,6 +45,7 @@ import { Socket } from 'node:net'
 import { SecushareError, limitExceeded } from '../../protocol/errors.js'
 import { MAX_CONNECTIONS, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS_PER_PROTOCOL, MAX_PUBSUB_TOPIC_BYTES } from '../../protocol/limits.js'
 import { frameStream, type FrameStream } from './framing.js'
+import { OffenceLedger, type OffenceKind } from './offences.js'
 import { loadPeerKey } from './peer-key.js'
 
 /** A dial (all addresses of one peer) gives up after this long. */
@@ -63,19 +68,6 @@ export const PUBSUB_MESH_HIGH = 7
  * message's data is held to MAX_FRAME_BYTES separately (publish() and the validators).
  */
 const PUBSUB_MAX_RPC_BYTES = 4 * 1024 * 1024
-/**
- * Peer scoring (the application-specific score, gossipsub's P5, weight 1): each message a peer
- * forwarded that a validator rejected adds 1 to that peer's count c, which halves every
- * PUBSUB_PENALTY_HALF_LIFE_MS; the peer's score is -c². With gossipsub's default thresholds
- * (gossip -10, publish -50, graylist -80): from 4 rejected messages it gets no gossip (IHAVE/IWANT),
- * from 8 we publish nothing to it, from 9 we ignore everything it sends, until the count decays.
- */
-const PUBSUB_PENALTY_HALF_LIFE_MS = 60 * 60_000
-/** Peers whose penalty counts are remembered; the least recently penalised is forgotten first. */
-const PUBSUB_PENALTY_PEERS = 1024
-/** A penalty count below this is forgotten (it no longer changes any decision). */
-const PUBSUB_PENALTY_FORGET = 0.5
-
 export interface NetOptions {
   /** libp2p protobuf private key (core/net/peer-key.ts). */
   peerKey: Uint8Array
@@ -156,7 +148,12 @@ export interface NetStats {
    */
   bytesOut: number
   bytesIn: number
+  /** Offences of peers recorded (penalise() and bad frames), by kind, and bans imposed. */
+  offences: Record<OffenceKind, number>
+  bans: number
 }
+
+export type { OffenceKind }
 
 /**
  * A libp2p node. Contract: peer ids and multiaddrs are strings; a malformed one raises
@@ -202,6 +199,17 @@ export interface NetNode {
    */
   block (peerId: string): Promise<void>
   unblock (peerId: string): void
+  /**
+   * Records hostile input from the peer (docs/penalties.md): it lowers the peer's gossipsub score,
+   * and after PEER_OFFENCES_BEFORE_BAN offences (decaying) the node hangs up on the peer and
+   * refuses every connection with it for PEER_BAN_MS. Frames over their limit or with a bad
+   * length prefix are recorded by the node itself; the protocols report the rest.
+   */
+  penalise (peerId: string, kind: OffenceKind): void
+  /** Whether the peer is banned now (penalise()); block() is separate and not reported here. */
+  banned (peerId: string): boolean
+  /** Lifts the peer's ban, if any, and forgets its offences (local policy: the user trusts it again). */
+  pardon (peerId: string): void
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof NetEvents> (event: K, fn: (e: NetEvents[K]) => void): () => void
   /** Faults survived so far. */
@@ -244,7 +252,7 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     services.dht = (components) => dht(components as typeof components & { ping: Ping })
   }
   if (opts.relayServer) services.relay = circuitRelayServer()
-  const penalties = new PenaltyBook()
+  const ledger = new OffenceLedger()
   if (opts.pubsubHeartbeatMs !== undefined && !(Number.isInteger(opts.pubsubHeartbeatMs) && opts.pubsubHeartbeatMs > 0)) {
     throw new SecushareError('INVALID_ARGUMENT', `pubsubHeartbeatMs must be a positive integer, not ${String(opts.pubsubHeartbeatMs)}`)
   }
@@ -268,7 +276,7 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
       maxInboundDataLength: PUBSUB_MAX_RPC_BYTES,
       ...(opts.pubsubHeartbeatMs !== undefined ? { heartbeatInterval: opts.pubsubHeartbeatMs } : {}),
       scoreParams: {
-        appSpecificScore: (peer) => penalties.score(peer),
+        appSpecificScore: (peer) => ledger.score(peer),
         appSpecificWeight: 1,
         // off: peers behind one NAT, or all reached through one relay, share an address
         IPColocationFactorWeight: 0
@@ -282,7 +290,7 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
   }
   const bytes = opts.countBytes === true ? new ByteCounter() : undefined
   const denied = new Set<string>()
-  const deny = (peer: { toString: () => string }): boolean => denied.has(peer.toString())
+  const deny = (peer: { toString: () => string }): boolean => denied.has(peer.toString()) || ledger.banned(peer.toString())
   const p2p = await createLibp2p({
     start: false,
     ...(bytes !== undefined ? { metrics: () => byteCountingMetrics(bytes) } : {}),
@@ -296,7 +304,7 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     connectionGater: { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny },
     services
   })
-  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, penalties, bytes, denied)
+  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, ledger, bytes, denied)
 }
 
 type ServiceFactories = NonNullable<Libp2pOptions['services']>
@@ -313,7 +321,7 @@ class Libp2pNode implements NetNode {
   private readonly subs = new Map<string, Subscription>()
   private readonly verdicts: PubsubStats = { accepted: 0, ignored: 0, rejected: 0 }
 
-  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly penalties: PenaltyBook, private readonly bytes: ByteCounter | undefined, private readonly denied: Set<string>) {
+  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly ledger: OffenceLedger, private readonly bytes: ByteCounter | undefined, private readonly denied: Set<string>) {
     this.peerId = p2p.peerId.toString()
     pubsub?.addEventListener('gossipsub:message', (evt) => { this.deliver(evt.detail) })
     p2p.addEventListener('peer:connect', (evt) => { this.emit('peer:connect', evt.detail.toString()) })
@@ -367,7 +375,8 @@ class Libp2pNode implements NetNode {
   async handle (protocol: string, handler: (stream: FrameStream, remotePeer: string) => Promise<void>, opts: { maxInboundStreams?: number } = {}): Promise<void> {
     if (this.p2p.getProtocols().includes(protocol)) throw new SecushareError('INVALID_ARGUMENT', `${protocol} is already handled`)
     await this.p2p.handle(protocol, async (stream, connection) => {
-      const fs = frameStream(stream, connection.remotePeer.toString())
+      const remote = connection.remotePeer.toString()
+      const fs = frameStream(stream, remote, () => { this.penalise(remote, 'frame') })
       try {
         await handler(fs, fs.remotePeer)
       } catch (e) {
@@ -382,7 +391,8 @@ class Libp2pNode implements NetNode {
   async openStream (peerId: string, addrs: string[], protocol: string, signal?: AbortSignal): Promise<FrameStream> {
     const id = await this.remember(peerId, addrs)
     try {
-      return frameStream(await this.p2p.dialProtocol(id, protocol, { signal, runOnLimitedConnection: true }), id.toString())
+      const remote = id.toString()
+      return frameStream(await this.p2p.dialProtocol(id, protocol, { signal, runOnLimitedConnection: true }), remote, () => { this.penalise(remote, 'frame') })
     } catch (e) {
       if ((e as Error)?.name === 'UnsupportedProtocolError') {
         throw new SecushareError('PROTOCOL_UNSUPPORTED', `${peerId} does not serve ${protocol}`, { peerId, protocol })
@@ -401,13 +411,25 @@ class Libp2pNode implements NetNode {
 
   unblock (peerId: string): void { this.denied.delete(parsePeerId(peerId).toString()) }
 
+  penalise (peerId: string, kind: OffenceKind): void {
+    const id = parsePeerId(peerId)
+    if (!this.ledger.offend(id.toString(), kind)) return
+    void this.p2p.hangUp(id).catch(() => {})
+  }
+
+  banned (peerId: string): boolean { return this.ledger.banned(parsePeerId(peerId).toString()) }
+  pardon (peerId: string): void { this.ledger.pardon(parsePeerId(peerId).toString()) }
+
   on<K extends keyof NetEvents> (event: K, fn: Listener<K>): () => void {
     const set = this.listeners[event] as Set<Listener<K>>
     set.add(fn)
     return () => { set.delete(fn) }
   }
 
-  stats (): NetStats { return { ...this.counters, ...(this.bytes?.totals() ?? { bytesOut: 0, bytesIn: 0 }) } }
+  stats (): NetStats {
+    const { bans, ...offences } = this.ledger.counts
+    return { ...this.counters, ...(this.bytes?.totals() ?? { bytesOut: 0, bytesIn: 0 }), offences, bans }
+  }
 
   subscribe (topic: string, validate: Subscription['validate'], onMessage: Subscription['onMessage']): () => void {
     const pubsub = this.requirePubsub()
@@ -474,7 +496,7 @@ class Libp2pNode implements NetNode {
       case 'ignore': this.verdicts.ignored++; return TopicValidatorResult.Ignore
       default:
         this.verdicts.rejected++
-        this.penalties.penalise(from)
+        this.ledger.reject(from)
         return TopicValidatorResult.Reject
     }
   }
@@ -577,33 +599,6 @@ function byteCountingMetrics (counter: ByteCounter): Metrics {
     registerSummaryGroup: register,
     traceFunction: (<F>(_name: string, fn: F): F => fn) as Metrics['traceFunction'],
     createTrace: () => undefined
-  }
-}
-
-/** Per-peer counts of rejected messages, decaying, for gossipsub's application-specific score. */
-class PenaltyBook {
-  private readonly counts = new Map<string, { count: number, at: number }>()
-
-  penalise (peer: string): void {
-    const count = this.current(peer) + 1
-    this.counts.delete(peer)
-    this.counts.set(peer, { count, at: Date.now() })
-    if (this.counts.size > PUBSUB_PENALTY_PEERS) this.counts.delete(this.counts.keys().next().value as string)
-  }
-
-  /** The score term: 0 for a peer never penalised, -count² otherwise. */
-  score (peer: string): number {
-    const c = this.current(peer)
-    return c === 0 ? 0 : -(c * c)
-  }
-
-  private current (peer: string): number {
-    const e = this.counts.get(peer)
-    if (e === undefined) return 0
-    const c = e.count * 2 ** (-(Date.now() - e.at) / PUBSUB_PENALTY_HALF_LIFE_MS)
-    if (c >= PUBSUB_PENALTY_FORGET) return c
-    this.counts.delete(peer)
-    return 0
   }
 }
 

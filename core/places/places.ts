@@ -14,6 +14,7 @@ import type { Ego } from '../identity/ego.js'
 import type { SealedSecret } from '../identity/keystore.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { offenceOf } from '../net/offences.js'
 import { requestFrame } from '../net/request.js'
 import type { Store, WriteTx } from '../store/lmdb.js'
 import { signPlaceMessage } from './author.js'
@@ -84,6 +85,8 @@ const knownCode = (c: string): boolean => c in ERROR_CODES
 
 export class Places {
   readonly drops = new DropCounter()
+  /** Requests from peers refused as offences (core/net/offences.ts offenceOf), by error code. */
+  readonly refused: Record<string, number> = {}
   /** The gossip topic each place is subscribed on (its current generation's). */
   private readonly subscriptions = new Map<string, { topic: string, unsub: () => void }>()
   private readonly unsubscribe: Array<() => void> = []
@@ -574,7 +577,13 @@ export class Places {
       return
     }
     this.keyRequests.set(placeId, Date.now())
-    const answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
+    let answer: WireMessage
+    try {
+      answer = await this.ask(p.hostPeer, this.hostAddrs(p), '_request_place_keys', { _place: Buffer.from(p.id, 'hex'), _generation: p.generation })
+    } catch (e) {
+      if ((e as SecushareError)?.code === 'NOT_A_MEMBER') { await this.removedByHost(p.id); return }
+      throw e
+    }
     const keys = openSealed<EpochKey[]>(this.d.sodium, this.ego(p.self), wireBytes(answer, '_sealed'))
     const newest = Math.max(p.generation, ...keys.map((k) => k.generation))
     await this.db.write((tx) => {
@@ -714,6 +723,14 @@ export class Places {
    * at a time: asked again while one runs, it runs once more after it (what the first one asked
    * for may be older than what made the second ask).
    */
+  /** The host refused me as a non-member: the place is left, as a `_notice_place_leave` naming me leaves it. */
+  private async removedByHost (placeId: string): Promise<void> {
+    await this.db.write((tx) => {
+      const p = tx.get<PlaceRecord>('places', placeId)
+      if (p !== undefined && p.role === 'guest' && !p.left) tx.put('places', p.id, { ...p, left: true })
+    })
+  }
+
   async catchUp (placeId: string): Promise<number> {
     const running = this.catchingUp.get(placeId)
     if (running !== undefined) {
@@ -772,7 +789,12 @@ export class Places {
           }
         }
         return added
-      } catch { /* try the next source */ }
+      } catch (e) {
+        // the host itself says I am not a member (removed while I missed its notice): stop asking,
+        // as the notice would have made me (asking on would be refused, and penalised)
+        if (peer === p.hostPeer && (e as SecushareError)?.code === 'NOT_A_MEMBER') { await this.removedByHost(p.id); return added }
+        /* try the next source */
+      }
     }
     // nobody answered: what the host deposited for me waits on my relays (docs/relays.md)
     if (this.catchUpFallback !== undefined && !this.stopped) added += await this.catchUpFallback().catch(() => 0)
@@ -876,11 +898,18 @@ export class Places {
 
   private async answer (s: FrameStream): Promise<void> {
     const peer = s.remotePeer
+    let frame: Uint8Array
+    try {
+      frame = await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES')
+    } catch {
+      return // an oversized or badly framed request is penalised by the node
+    }
     let req: WireMessage
     try {
-      req = decodeWire(await s.read(MAX_FRAME_BYTES, WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+      req = decodeWire(frame)
     } catch {
       this.drops.add('malformed')
+      this.d.net.penalise(peer, 'malformed')
       return
     }
     try {
@@ -927,6 +956,12 @@ export class Places {
       const code = e instanceof SecushareError ? e.code : 'INTERNAL'
       const text = e instanceof SecushareError ? e.message : 'internal error'
       await s.write(encodeWire('_failure_place', { _code: code, _text: text })).catch(() => {})
+      // after the answer: the offence that bans the peer hangs up on it
+      const offence = offenceOf(e)
+      if (offence !== undefined) {
+        this.refused[code] = (this.refused[code] ?? 0) + 1
+        this.d.net.penalise(peer, offence)
+      }
     }
   }
 

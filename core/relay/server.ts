@@ -27,6 +27,7 @@ import {
 import { decodeRelay, encodeRelay, readAckKeys, readDeposit, readFetchTags, relayText, RELAY_PROTOCOL, type WireMessage } from '../../protocol/relay-wire.js'
 import type { FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
+import { offenceOf } from '../net/offences.js'
 import type { Store } from '../store/lmdb.js'
 
 /** How long a relay waits for the next request on a stream. */
@@ -117,12 +118,16 @@ export class RelayServer {
     const peer = s.remotePeer
     for (let n = 0; n < MAX_RELAY_REQUESTS_PER_STREAM && !this.stopped; n++) {
       let req: WireMessage
+      let frame: Uint8Array | undefined
       try {
-        req = decodeRelay(await s.read(MAX_FRAME_BYTES, RELAY_WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES'))
+        frame = await s.read(MAX_FRAME_BYTES, RELAY_WIRE_TIMEOUT_MS, 'MAX_FRAME_BYTES')
+        req = decodeRelay(frame)
       } catch (e) {
         const code = (e as SecushareError).code
         if (code === 'STREAM_CLOSED' || code === 'STREAM_TIMEOUT') return
         this.refuse(code ?? 'INTERNAL')
+        // a bad frame is penalised by the node; a frame that does not decode here
+        if (frame !== undefined) this.d.net.penalise(peer, offenceOf(e) ?? 'malformed')
         await s.write(encodeRelay('_failure_relay', { _code: knownCode(code) ? code : 'RELAY_WIRE_INVALID', _text: 'malformed relay request' })).catch(() => {})
         return
       }
@@ -132,6 +137,8 @@ export class RelayServer {
         const code = e instanceof SecushareError ? e.code : 'INTERNAL'
         const text = e instanceof SecushareError ? e.message : 'internal error'
         this.refuse(code)
+        const offence = offenceOf(e)
+        if (offence !== undefined) this.d.net.penalise(peer, offence)
         await s.write(encodeRelay('_failure_relay', { _code: code, _text: text }))
         if (code === 'RELAY_WIRE_INVALID') return
       }

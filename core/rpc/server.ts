@@ -180,8 +180,8 @@ function rawText (data: RawData): string {
   return Buffer.from(data).toString('utf8')
 }
 
-/** Failed authentications per remote address (bounded, forgetting the oldest). */
-class AuthLimiter {
+/** Failed authentications per remote address (bounded, forgetting the oldest). Exported for its tests. */
+export class AuthLimiter {
   private readonly entries = new Map<string, { failures: number, windowStart: number, blockedUntil: number }>()
 
   /** Milliseconds this address stays refused, or 0. */
