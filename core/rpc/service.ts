@@ -28,6 +28,9 @@
  *   placeSet({place, name, value})             {id}
  *   post({place, text, replyTo?})              {id, pending}
  *   feed({place, since?, limit?})              FeedItem[] ({id, author, authorPetname, method, text, replyTo, thread, time})
+ *   react({place, id, reaction})               {id, pending}: posts a `_converse_reaction` to message `id` (replyTo = id,
+ *                                              text = reaction, 1..MAX_REACTION_BYTES bytes, no line breaks); feeds list it
+ *                                              like any message, and UIs count it under the post instead of showing it
  *   dmSend({petname, text})                    {id, pending, place}
  *   dmFeed({petname, since?, limit?})          FeedItem[]
  *   profileShow({petname?})                    Profile ({ego, petname, nick, description, avatar (base64), place}); mine without petname
@@ -64,7 +67,7 @@ import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
 import type { FeedItem, PlaceInfo, Places, PostResult } from '../places/places.js'
 import type { EntryInfo, RequestResult } from '../places/entries.js'
 import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES, type Profile, type Profiles } from '../places/profiles.js'
-import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS, MAX_NAME_DEPTH } from '../../protocol/limits.js'
+import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS, MAX_NAME_DEPTH, MAX_REACTION_BYTES } from '../../protocol/limits.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { IntroductionInfo, Names, ZoneEntryInfo } from '../names/names.js'
 import type { AcceptResult } from '../names/introductions.js'
@@ -74,6 +77,7 @@ import type { NetNode } from '../net/node.js'
 import type { RelayInfo, Relays } from '../relay/client.js'
 import type { RelayServerStats } from '../relay/server.js'
 import { SUBSCRIBABLE } from './event-bus.js'
+import { PLACE_METHOD } from '../../protocol/place-message.js'
 import { isSecushareError, SecushareError } from '../../protocol/errors.js'
 import { parseParams, v } from './validate.js'
 import type { RemoteUi } from './remote.js'
@@ -109,6 +113,7 @@ const Who = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const History = v.picklist(['none', 'recent', 'all'])
 const MessageId = v.pipe(v.number(), v.integer(), v.minValue(1))
 const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024))
+const Reaction = v.pipe(v.string(), v.minLength(1), v.maxBytes(MAX_REACTION_BYTES), v.regex(/^[^\r\n]*$/, 'a reaction is one line'))
 const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(8 * 65))
 const RecordTypeP = v.picklist(['PKEY', 'PLACE', 'NICK', 'RELAY', 'PEER'])
 const Hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'an ego id is 64 lowercase hex digits'))
@@ -246,6 +251,10 @@ export function createService (d: ServiceDeps) {
     async post (params: { place: string, text: string, replyTo?: number }): Promise<PostResult> {
       const p = parseParams('post', v.strictObject({ place: PlaceRef, text: Text, replyTo: v.optional(MessageId) }), params)
       return await d.places.post(p.place, p.text, { replyTo: p.replyTo })
+    },
+    async react (params: { place: string, id: number, reaction: string }): Promise<PostResult> {
+      const p = parseParams('react', v.strictObject({ place: PlaceRef, id: MessageId, reaction: Reaction }), params)
+      return await d.places.post(p.place, p.reaction, { replyTo: p.id, method: PLACE_METHOD.REACTION })
     },
     async feed (params: { place: string, since?: number, limit?: number }): Promise<FeedItem[]> {
       const p = parseParams('feed', v.strictObject({ place: PlaceRef, ...FeedParams }), params)
