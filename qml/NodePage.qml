@@ -20,7 +20,8 @@ Page {
         refreshRelays()
     }
     function refreshRelays() {
-        api.call("relayList").then(function (r) { relayInfo = r }, function (e) { shell.showError(e) })
+        // assigned only when changed: a new value rebuilds the list (and would reset a pressed button)
+        api.call("relayList").then(function (r) { if (JSON.stringify(r) !== JSON.stringify(relayInfo)) relayInfo = r }, function (e) { shell.showError(e) })
         api.call("contactList").then(function (list) { contactNames = list.map(function (c) { return c.petname }) }, function () {})
     }
     function relayCall(method, params, done) {

@@ -113,6 +113,15 @@ void CoreLink::start()
     locate(true);
 }
 
+void CoreLink::unlock(const QString &passphrase)
+{
+    if (m_state != QLatin1String("needsPassphrase") || passphrase.isEmpty())
+        return;
+    m_passphrase = passphrase;
+    setState(QStringLiteral("idle"));
+    launchDaemon();
+}
+
 void CoreLink::retry()
 {
     start();
@@ -208,6 +217,7 @@ void CoreLink::onDaemonOutput()
         return;
     m_daemonReady = true;
     m_readyTimer.stop();
+    m_passphrase.clear(); // the daemon has opened the keys
     HomeFiles::CoreAddress address;
     QString why;
     if (HomeFiles::readCoreAddress(m_home, &address, &why))
@@ -219,6 +229,7 @@ void CoreLink::onDaemonOutput()
 void CoreLink::onDaemonFinished()
 {
     m_readyTimer.stop();
+    m_passphrase.clear();
     m_daemonStderr += m_daemon.readAllStandardError();
     if (m_daemonReady) {
         emit stateChanged(); // startedCore changed; the transport reports the lost connection
@@ -226,6 +237,12 @@ void CoreLink::onDaemonFinished()
     }
     QString code, message;
     parseCliError(m_daemonStderr, &code, &message);
+    if (code == QLatin1String("PASSPHRASE_REQUIRED") || code == QLatin1String("WRONG_PASSPHRASE")) {
+        const bool wrong = code == QLatin1String("WRONG_PASSPHRASE");
+        m_passphrase.clear();
+        setState(QStringLiteral("needsPassphrase"), wrong ? code : QString(), wrong ? message : QString());
+        return;
+    }
     if (code == QLatin1String("DAEMON_RUNNING")) { // another one started meanwhile: use it
         setState(QStringLiteral("unreachable"), code, message);
         m_retryTimer.start();

@@ -21,7 +21,7 @@ class CoreLink : public QObject
     Q_PROPERTY(QStringList daemonArgs READ daemonArgs WRITE setDaemonArgs NOTIFY configChanged)
     Q_PROPERTY(QString repoDir READ repoDir WRITE setRepoDir NOTIFY configChanged)
     Q_PROPERTY(QString nodeProgram READ nodeProgram WRITE setNodeProgram NOTIFY configChanged)
-    // idle, needsNode, creating, starting, connecting, connected, unreachable, failed
+    // idle, needsNode, creating, needsPassphrase, starting, connecting, connected, unreachable, failed
     Q_PROPERTY(QString state READ state NOTIFY stateChanged)
     Q_PROPERTY(QString errorCode READ errorCode NOTIFY stateChanged)
     Q_PROPERTY(QString errorMessage READ errorMessage NOTIFY stateChanged)
@@ -57,6 +57,11 @@ public:
     Q_INVOKABLE void start();
     // Onboarding: `secushare init --nick NICK` (keys protected when a passphrase is given), then start.
     Q_INVOKABLE void createNode(const QString &nick, const QString &passphrase = QString());
+    // The home's keys are protected (state needsPassphrase): starts the daemon with this
+    // passphrase, handed over in the child's environment (SECUSHARE_PASSPHRASE), never on its
+    // command line. It is forgotten once the daemon is ready or has refused it (WRONG_PASSPHRASE
+    // brings back needsPassphrase).
+    Q_INVOKABLE void unlock(const QString &passphrase);
     // Looks again now (after "core not reachable" or an error), starting the core if none runs.
     Q_INVOKABLE void retry();
     // Stops the daemon if this shell started it (also done on exit).

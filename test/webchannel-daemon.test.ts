@@ -106,7 +106,11 @@ describe('a daemon driven through the npm qwebchannel client over ws (127.0.0.1)
     assert.ok(await eventually(async () => (await bob.call.placeInvitations()).some((i) => i.place === patio.place), 10_000))
     await bob.call.placeJoin({ place: patio.place })
     const posted = await bob.call.post({ place: patio.place, text: 'react to me' })
-    assert.ok(await eventually(async () => (await svc.feed({ place: patio.place })).some((m: any) => m.id === posted.id), 10_000), 'alice has the post')
+    const unread = async (): Promise<number> => (await svc.placeList()).find((p: any) => p.place === patio.place).unread
+    assert.ok(await eventually(async () => (await svc.feed({ place: patio.place, markRead: false })).some((m: any) => m.id === posted.id), 10_000), 'alice has the post')
+    assert.ok(await unread() >= 1, 'a feed read with markRead: false leaves it unread')
+    assert.ok((await svc.feed({ place: patio.place })).some((m: any) => m.id === posted.id))
+    assert.equal(await unread(), 0, 'a plain feed read marks it read')
     const atLimit = 'é'.repeat(MAX_REACTION_BYTES / 2) // two bytes each: exactly the limit
     const reacted = await svc.react({ place: patio.place, id: posted.id, reaction: '👍' })
     await svc.react({ place: patio.place, id: posted.id, reaction: atLimit })

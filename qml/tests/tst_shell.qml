@@ -145,6 +145,16 @@ TestCase {
 
     // The post shown for message `id` of the open place (its delegate), or null.
     function postItem(id) { return findChild(win.shell, "post-" + id) }
+    // Scrolls the Flickable that holds `item` so that the item is on screen (mouseClick needs it there).
+    function scrollIntoView(item) {
+        let f = item.parent
+        while (f && f.contentY === undefined) f = f.parent
+        if (!f) return item
+        const y = item.mapToItem(f.contentItem, 0, 0).y
+        f.contentY = Math.max(0, Math.min(y - 24, f.contentHeight - f.height))
+        waitForRendering(item)
+        return item
+    }
     function feedOf(home, place) { return harness.cli(home, ["feed", place, "--json"]).json || [] }
     // tryVerify for checks that run the CLI: tryVerify counts 50 ms per try, not the time a try
     // takes, so a slow check would make its timeout many times longer; this one keeps wall time.
@@ -218,13 +228,14 @@ TestCase {
         const choice = findChild(win.shell, "relayChoice")
         tryVerify(function () { return choice.count > 0 && choice.currentText === "bob" }, waitMs, "bob is offered as a relay")
         tryVerify(function () { return visibleText(win.contentItem, "No relays") }, 10000, "none yet")
-        mouseClick(findChild(win.shell, "useRelayButton"))
+        mouseClick(scrollIntoView(findChild(win.shell, "useRelayButton")))
         untilTrue(function () { return cli(homeA, ["relay", "list"]).relays.some(function (r) { return r.petname === "bob" }) }, waitMs, "alice's node uses bob as a relay")
         tryVerify(function () { return findChild(win.shell, "relay-bob") !== null }, waitMs, "the relay is listed")
         const state = findChild(findChild(win.shell, "relay-bob"), "relayState")
         tryVerify(function () { return state.text.indexOf("waiting at last contact") >= 0 && state.text.indexOf("last contact") >= 0 }, 10000, state.text)
         const listed = cli(homeA, ["relay", "list"]).relays.filter(function (r) { return r.petname === "bob" })[0]
         verify(state.text.indexOf(listed.lastContact === null ? "never" : "last contact ") >= 0, state.text)
+        scrollIntoView(findChild(win.shell, "dropRelay-bob"))
         mouseClick(findChild(win.shell, "dropRelay-bob"))
         untilTrue(function () { return cli(homeA, ["relay", "list"]).relays.length === 0 }, waitMs, "the relay is dropped")
         tryVerify(function () { return findChild(win.shell, "relay-bob") === null }, waitMs)
@@ -244,10 +255,10 @@ TestCase {
         tryVerify(function () { return visibleText(win.contentItem, "carol, introduced by bob") }, 10000)
         const accept = findChild(win.shell, "acceptIntro-" + intros[1].id)
         verify(accept.height >= 48)
-        mouseClick(findChild(win.shell, "ignoreIntro-" + intros[0].id))
+        mouseClick(scrollIntoView(findChild(win.shell, "ignoreIntro-" + intros[0].id)))
         untilTrue(function () { return cli(homeA, ["contact", "introductions"]).length === 1 }, waitMs, "the ignored one is gone from the core")
         tryVerify(function () { return findChild(win.shell, "intro-" + intros[0].id) === null }, waitMs, "and from the page")
-        mouseClick(findChild(win.shell, "acceptIntro-" + intros[1].id))
+        mouseClick(scrollIntoView(findChild(win.shell, "acceptIntro-" + intros[1].id)))
         tryVerify(function () { const s = findChild(findChild(win.shell, "intro-" + intros[1].id), "introState"); return s !== null && s.text === "Accepted, waiting for them" }, waitMs)
         const theirs = cli(homeC, ["contact", "introductions"]).filter(function (i) { return i.nick === "alice" })
         verify(theirs.length >= 1, "carol got an introduction of alice")
@@ -260,8 +271,80 @@ TestCase {
         tryVerify(function () { return first.count === 2 && first.visible }, 10000)
         first.currentIndex = first.find("bob")
         second.currentIndex = second.find("carol")
-        mouseClick(findChild(win.shell, "introduceButton"))
+        mouseClick(scrollIntoView(findChild(win.shell, "introduceButton")))
         tryVerify(function () { return visibleText(win.contentItem, "Introduced bob and carol (reached: ") }, waitMs, "the introduction went out")
+    }
+
+    // A home whose keys are protected: the shell asks for the passphrase, says when it is wrong,
+    // and starts the core with the right one.
+    function test_4f_protectedHomeAsksForPassphrase() {
+        const homeD = harness.newHome("dora")
+        const passphraseFile = harness.newHome("dora-secret") + "/passphrase"
+        harness.writeFile(passphraseFile, "correct horse")
+        cli(homeD, ["--passphrase-file", passphraseFile, "init", "--nick", "dora", "--protect"])
+        const w = remoteWindowComponent.createObject(null)
+        verify(w !== null)
+        try {
+            w.link.home = homeD
+            w.link.daemonArgs = harness.localDaemonArgs
+            w.link.start()
+            tryCompare(w.link, "state", "needsPassphrase", waitMs)
+            tryVerify(function () { return visibleText(w.contentItem, "Unlock your node", w) }, 10000)
+            const field = findChild(w.shell, "passphraseField")
+            const unlock = findChild(w.shell, "unlockButton")
+            verify(unlock.height >= 48)
+            compare(findChild(w.shell, "unlockError").visible, false)
+            field.text = "wrong horse"
+            mouseClick(unlock)
+            tryCompare(w.link, "errorCode", "WRONG_PASSPHRASE", waitMs)
+            compare(w.link.state, "needsPassphrase")
+            tryVerify(function () { return visibleText(w.contentItem, "does not open the keys", w) }, 10000, "the wrong passphrase is said")
+            compare(findChild(w.shell, "passphraseField").text, "", "the field does not keep the passphrase")
+            findChild(w.shell, "passphraseField").text = "correct horse"
+            mouseClick(findChild(w.shell, "unlockButton"))
+            tryVerify(function () { return w.shell.api.ready }, waitMs, "the core started with the passphrase")
+            verify(w.link.startedCore)
+            let status = null
+            w.shell.api.call("status").then(function (s) { status = s }, function (e) { status = e })
+            tryVerify(function () { return status !== null }, waitMs)
+            compare(status.protected, true)
+            compare(status.nick, "dora")
+        } finally {
+            w.link.stopCore()
+            w.destroy()
+        }
+    }
+
+    Component { id: otherWindow; Window { width: 200; height: 200; visible: true } }
+
+    // Another window takes the focus: a post by bob becomes a desktop notification (read from the
+    // shell's Notifier) and stays unread; my own post gets none; with the window active, none.
+    function test_4g_notificationsWhileTheWindowIsInactive() {
+        const notifier = win.shell.notifier
+        verify(notifier !== null)
+        const other = otherWindow.createObject(null)
+        try {
+            other.requestActivate()
+            tryVerify(function () { return !win.shell.windowActive }, 10000, "the shell's window is not active")
+            const before = notifier.count
+            cli(homeA, ["post", "garden", "my own words"])
+            cli(homeB, ["post", "garden", "ping for alice"])
+            tryCompare(notifier, "lastBody", "ping for alice", waitMs, "bob's post is notified")
+            compare(notifier.lastTitle, "bob in garden")
+            compare(notifier.count, before + 1, "one notification: none for my own post")
+            const garden = cli(homeA, ["place", "list"]).filter(function (p) { return p.place === gardenId })[0]
+            verify(garden.unread >= 1, "peeking for the notification left it unread")
+        } finally {
+            other.destroy()
+        }
+        win.requestActivate()
+        tryVerify(function () { return win.shell.windowActive }, 10000, "the shell's window is active again")
+        const count = notifier.count
+        const unreadBefore = win.shell.api.status.unreadByPlace[gardenId] || 0
+        cli(homeB, ["post", "garden", "seen live"])
+        tryVerify(function () { return (win.shell.api.status.unreadByPlace[gardenId] || 0) > unreadBefore }, waitMs, "the post arrived")
+        wait(500)
+        compare(notifier.count, count, "no notification while the window is active")
     }
 
     function screenshot(name, expectWide, texts) {
