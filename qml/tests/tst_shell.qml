@@ -347,6 +347,44 @@ TestCase {
         compare(notifier.count, count, "no notification while the window is active")
     }
 
+    // A shell paired with alice's core through a one-time code (`secushare pair`), as with
+    // `secushare-qt --core ws://HOST:PORT --pair CODE --token-file FILE`: it gets its own UI token,
+    // saves it, and a used code is refused.
+    function test_4h_pairingWithACode() {
+        const pairing = cli(homeA, ["pair", "--name", "test-shell"])
+        const coreUrl = win.link.url.replace(/\/webchannel$/, "")
+        const tokenFile = harness.newHome("paired") + "/token"
+        const w = remoteWindowComponent.createObject(null)
+        verify(w !== null)
+        try {
+            w.link.coreUrl = coreUrl
+            w.link.pairCode = pairing.code
+            w.link.tokenFile = tokenFile
+            w.link.start()
+            tryVerify(function () { return w.shell.api.ready }, waitMs, "paired and connected: " + w.link.errorMessage)
+            compare(w.link.pairCode, "", "the code is used up")
+            const tokens = cli(homeA, ["ui-tokens", "list"])
+            verify(tokens.some(function (t) { return t.name === "test-shell" && t.connections >= 1 }), JSON.stringify(tokens))
+            w.shell.openSection("places")
+            tryVerify(function () { return visibleText(w.contentItem, "garden", w) }, waitMs, "the paired shell shows alice's places")
+        } finally {
+            w.destroy()
+        }
+        // the token was saved: a link with only the token file connects
+        const again = createTemporaryQmlObject("import Secushare; CoreLink {}", t)
+        again.coreUrl = coreUrl
+        again.tokenFile = tokenFile
+        again.start()
+        tryCompare(again, "state", "connected", waitMs)
+        // the code works once
+        const reused = createTemporaryQmlObject("import Secushare; CoreLink {}", t)
+        reused.coreUrl = coreUrl
+        reused.pairCode = pairing.code
+        reused.start()
+        tryCompare(reused, "state", "failed", waitMs)
+        compare(reused.errorCode, "RPC_UNAUTHORIZED")
+    }
+
     function screenshot(name, expectWide, texts) {
         tryCompare(win.shell, "wide", expectWide, 5000)
         const stack = findChild(win.shell, "stackView")
