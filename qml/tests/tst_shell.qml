@@ -235,6 +235,8 @@ TestCase {
         tryVerify(function () { return state.text.indexOf("waiting at last contact") >= 0 && state.text.indexOf("last contact") >= 0 }, 10000, state.text)
         const listed = cli(homeA, ["relay", "list"]).relays.filter(function (r) { return r.petname === "bob" })[0]
         verify(state.text.indexOf(listed.lastContact === null ? "never" : "last contact ") >= 0, state.text)
+        scrollIntoView(findChild(win.shell, "relay-bob"))
+        screenshot("node-relays", false, ["Relays I use", "waiting at last contact"])
         scrollIntoView(findChild(win.shell, "dropRelay-bob"))
         mouseClick(findChild(win.shell, "dropRelay-bob"))
         untilTrue(function () { return cli(homeA, ["relay", "list"]).relays.length === 0 }, waitMs, "the relay is dropped")
