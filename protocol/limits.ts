@@ -179,6 +179,12 @@ export const RPC_REQUEST_TIMEOUT_MS = 30_000
  * packet limit (MAX_PACKET_BYTES) has the last word. Wire limit.
  */
 export const MAX_POST_TEXT_BYTES = 16 * 1024
+/**
+ * Places: bytes of the text of a reaction (`_converse_reaction`, e.g. an emoji or "+1") a UI sends
+ * with the `react` RPC method. A reaction is a glance, not a post: 64 bytes hold any emoji
+ * sequence (the longest ZWJ sequences are about 35 bytes). RPC limit (the wire allows any post text).
+ */
+export const MAX_REACTION_BYTES = 64
 /** Places: state operations (`=` `+` `-` `@` modifiers) in one place message. Wire limit. */
 export const MAX_STATE_OPS = 16
 /**

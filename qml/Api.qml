@@ -27,8 +27,11 @@ QtObject {
     readonly property var statusFields: ["peers", "contacts", "contactsOnline", "places", "unread", "unreadByPlace"]
 
     function call(method, params) {
-        if (!secushare || typeof secushare[method] !== "function")
+        if (!secushare)
             return Promise.reject({ code: "DAEMON_UNREACHABLE", message: qsTr("Core not reachable.") })
+        // an older core without a method added since (react, relayList…): say so, keep the rest working
+        if (typeof secushare[method] !== "function")
+            return Promise.reject({ code: "NOT_FOUND", message: qsTr("This core does not offer %1 (an older version?).").arg(method) })
         const id = channel.execId // the id qwebchannel.js gives the request made next
         const pending = params === undefined ? secushare[method]() : secushare[method](params)
         return pending.then(function (result) { return result }, function () {

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import QtQuick.Window
 import Secushare
 
 // Everything inside the window: onboarding, the connection state, or the interface in its narrow
@@ -10,6 +11,9 @@ Item {
     id: appShell
     required property CoreLink link
     property alias api: api
+    property alias notifier: notifier
+    // Desktop notifications for new posts by others arrive only while the window is not active.
+    readonly property bool windowActive: Window.active
     readonly property bool wide: width >= 760
     // places, contacts, profile, node, settings (sections); place, dm, details (pushed on top)
     property string page: "places"
@@ -32,6 +36,26 @@ Item {
     function notice(text) { banner.isError = false; banner.text = text }
 
     Api { id: api; link: appShell.link }
+    Notifier { id: notifier }
+    Connections {
+        target: api
+        function onMessage(event) { if (!appShell.windowActive) appShell.notifyMessage(event) }
+    }
+    // Peeks at the new message (markRead: false keeps it unread) and notifies posts and replies by
+    // others; my own posts, reactions and notices (joins, settings) get none.
+    function notifyMessage(event) {
+        api.call("feed", { place: event.place, since: event.id - 1, limit: 1, markRead: false }).then(function (items) {
+            const m = items[0]
+            if (!m || m.id !== event.id || m.authorPetname === "me" || !m.text) return
+            if (m.method !== "_converse" && m.method.indexOf("_converse_reply") !== 0) return
+            const author = m.authorPetname || m.author.substring(0, 8)
+            api.call("placeList").then(function (places) {
+                const p = places.filter(function (x) { return x.place === event.place })[0]
+                const title = !p ? author : p.dm ? qsTr("%1 (private)").arg(author) : qsTr("%1 in %2").arg(author).arg(p.name)
+                notifier.notify(title, m.text, event.place)
+            }, function () { notifier.notify(author, m.text, event.place) })
+        }, function () {})
+    }
     // While the interface is shown, what the core sent that cannot be read goes to the banner
     // (before that, the connection page shows it).
     Connections {
@@ -77,11 +101,13 @@ Item {
             Layout.fillWidth: true
             Layout.fillHeight: true
             sourceComponent: appShell.link.state === "needsNode" || appShell.link.state === "creating" ? onboarding
+                           : appShell.link.state === "needsPassphrase" ? unlock
                            : !appShell.api.ready ? connection
                            : appShell.wide ? wideLayout : narrowLayout
         }
     }
     Component { id: onboarding; OnboardingPage { link: appShell.link } }
+    Component { id: unlock; PassphrasePage { link: appShell.link } }
     Component { id: connection; ConnectionPage { link: appShell.link; protocolError: appShell.api.protocolError } }
     Component { id: wideLayout; WideLayout { shell: appShell } }
     Component { id: narrowLayout; NarrowLayout { shell: appShell } }

@@ -8,7 +8,7 @@ Page {
     objectName: "connectionPage"
     required property var link
     required property string protocolError
-    readonly property bool waiting: ["idle", "starting", "connecting", "connected"].indexOf(link.state) >= 0 && protocolError === ""
+    readonly property bool waiting: ["idle", "starting", "pairing", "connecting", "connected"].indexOf(link.state) >= 0 && protocolError === ""
 
     ColumnLayout {
         anchors.centerIn: parent
@@ -23,6 +23,7 @@ Page {
             font.pixelSize: 18
             text: page.protocolError !== "" ? page.protocolError
                 : page.link.state === "starting" ? qsTr("Starting your node…")
+                : page.link.state === "pairing" ? qsTr("Pairing with the core…")
                 : page.link.state === "unreachable" ? qsTr("Core not reachable")
                 : page.link.state === "failed" ? qsTr("Cannot use the core")
                 : qsTr("Connecting to your node…")

@@ -4,6 +4,8 @@ import QtQuick.Layouts
 
 // A place's feed (or a 1:1 conversation when `dmPetname` is set): the latest 50 posts, older ones
 // loaded when scrolled to the top, new ones as the core announces them; replies under their thread.
+// Reactions (`_converse_reaction` messages, replyTo = the post) are counted under their post, not
+// listed; my own posts show their delivery state, refreshed while some are not delivered yet.
 Page {
     id: view
     objectName: "placeView"
@@ -22,6 +24,12 @@ Page {
     property int lastId: 0
     readonly property var api: shell.api
     readonly property int pageSize: 50
+    readonly property var reactionChoices: ["👍", "❤️", "😂", "😮", "🙏"]
+    // post id → {reaction → {authors: {ego: true}, mine: bool}}: kept for posts not loaded yet too
+    property var reactionsByPost: ({})
+    // my own posts in the model whose delivery is not "delivered" yet (ids)
+    property var undelivered: ({})
+    readonly property bool hasUndelivered: Object.keys(undelivered).length > 0
 
     ListModel { id: posts }
 
@@ -36,8 +44,65 @@ Page {
         return item.method
     }
     function row(item) {
+        const d = item.delivery || null
         return { postId: item.id, author: item.authorPetname || item.author.substring(0, 8), body: describe(item),
-                 replyTo: item.replyTo || 0, thread: item.thread || 0, time: item.time || 0, pending: false }
+                 replyTo: item.replyTo || 0, thread: item.thread || 0, time: item.time || 0, pending: false,
+                 delivery: d ? d.state : "", relays: d && d.relays ? d.relays.join(", ") : "",
+                 reactions: reactionSummary(item.id), reactable: item.method.indexOf("_converse") === 0 }
+    }
+    // What the delegate shows: [{reaction, count, mine}] as JSON (a ListModel role cannot hold a list of objects).
+    function reactionSummary(postId) {
+        const byReaction = reactionsByPost[postId]
+        if (!byReaction) return "[]"
+        return JSON.stringify(Object.keys(byReaction).sort().map(function (r) {
+            return { reaction: r, count: Object.keys(byReaction[r].authors).length, mine: byReaction[r].mine }
+        }))
+    }
+    function indexOfPost(postId) {
+        for (let i = posts.count - 1; i >= 0; i--) if (posts.get(i).postId === postId) return i
+        return -1
+    }
+    // Counts one reaction (each author once per reaction) and updates its post's row if loaded.
+    function addReaction(item) {
+        if (!item.replyTo || !item.text) return
+        const all = reactionsByPost
+        const byReaction = all[item.replyTo] || (all[item.replyTo] = {})
+        const entry = byReaction[item.text] || (byReaction[item.text] = { authors: {}, mine: false })
+        entry.authors[item.author] = true
+        if (item.authorPetname === "me") entry.mine = true
+        const i = indexOfPost(item.replyTo)
+        if (i >= 0) posts.setProperty(i, "reactions", reactionSummary(item.replyTo))
+    }
+    function noteDelivery(item) {
+        if (!item.delivery) return
+        const next = Object.assign({}, undelivered)
+        if (item.delivery.state === "delivered") delete next[item.id]
+        else next[item.id] = true
+        undelivered = next
+    }
+    function react(postId, reaction) {
+        if (dmPetname !== "" || postId <= 0) return
+        api.call("react", { place: placeId, id: postId, reaction: reaction }).then(function (r) {
+            if (r.pending) shell.notice(qsTr("The host is unreachable; your reaction is kept and delivered later."))
+            else loadNewer()
+        }, function (e) { shell.showError(e) })
+    }
+    // Fetches my posts that were not delivered yet again and updates their delivery state.
+    function refreshDelivery() {
+        const ids = Object.keys(undelivered).map(Number)
+        if (loading || ids.length === 0) return
+        const from = Math.min.apply(null, ids)
+        fetch({ since: from - 1, limit: pageSize }).then(function (items) {
+            items.forEach(function (item) {
+                if (!item.delivery || !undelivered[item.id]) return
+                const i = indexOfPost(item.id)
+                if (i >= 0) {
+                    posts.setProperty(i, "delivery", item.delivery.state)
+                    posts.setProperty(i, "relays", item.delivery.relays ? item.delivery.relays.join(", ") : "")
+                }
+                noteDelivery(item)
+            })
+        }, function () {})
     }
     // Keeps the model ordered by (thread root, id): a reply lands after the rest of its thread.
     function insert(item) {
@@ -57,13 +122,14 @@ Page {
     }
     function absorb(items) {
         items.forEach(function (item) {
-            insert(item)
+            if (item.method === "_converse_reaction") addReaction(item)
+            else { insert(item); noteDelivery(item) }
             if (item.id > lastId) lastId = item.id
             if (firstId === 0 || item.id < firstId) firstId = item.id
         })
     }
     function reload() {
-        posts.clear(); firstId = 0; lastId = 0; loaded = false
+        posts.clear(); firstId = 0; lastId = 0; loaded = false; reactionsByPost = {}; undelivered = {}
         if (placeId === "" && dmPetname === "") return
         loading = true
         fetch({ limit: pageSize }).then(function (items) { absorb(items); loading = false; list.positionViewAtEnd(); loaded = true },
@@ -104,7 +170,8 @@ Page {
             composer.text = ""
             composer.replyTo = 0
             if (r.pending) {
-                posts.append({ postId: 0, author: qsTr("me"), body: text, replyTo: replyTo, thread: 0, time: 0, pending: true })
+                posts.append({ postId: 0, author: qsTr("me"), body: text, replyTo: replyTo, thread: 0, time: 0, pending: true,
+                               delivery: "", relays: "", reactions: "[]", reactable: false })
                 shell.notice(qsTr("The host is unreachable; your post is kept and delivered later."))
             } else {
                 loadNewer()
@@ -116,6 +183,12 @@ Page {
         target: view.api
         function onMessage(event) { if (view.dmPetname !== "" || event.place === view.placeId) view.loadNewer() }
         function onEventsLost() { view.loadNewer() }
+    }
+    Timer {
+        interval: 5000
+        repeat: true
+        running: view.hasUndelivered
+        onTriggered: view.refreshDelivery()
     }
     Component.onCompleted: reload()
     onPlaceIdChanged: if (api.ready) reload()
@@ -155,6 +228,8 @@ Page {
         clip: true
         model: posts
         delegate: PostDelegate {
+            reactionChoices: view.dmPetname === "" ? view.reactionChoices : []
+            onReactRequested: (id, reaction) => view.react(id, reaction)
             onReplyRequested: (id, who) => { if (view.dmPetname === "" && id > 0) { composer.replyTo = id; composer.replyAuthor = who; composer.focusField() } }
         }
         onAtYBeginningChanged: if (atYBeginning && contentHeight > height) view.loadOlder()

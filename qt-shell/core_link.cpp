@@ -61,6 +61,24 @@ CoreLink::CoreLink(QObject *parent)
         }
     });
 
+    connect(&m_pair, &PairClient::paired, this, [this](const QString &token) {
+        m_pairCode.clear(); // used up
+        m_pairedToken = token;
+        if (!m_tokenFile.isEmpty()) {
+            QFile f(m_tokenFile);
+            if (f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+                f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+                f.write(token.toUtf8() + '\n');
+            }
+        }
+        emit configChanged();
+        setState(QStringLiteral("idle"));
+        locate(false);
+    });
+    connect(&m_pair, &PairClient::failed, this, [this](const QString &code, const QString &message) {
+        setState(QStringLiteral("failed"), code, message);
+    });
+
     connect(&m_daemon, &QProcess::readyReadStandardOutput, this, &CoreLink::onDaemonOutput);
     connect(&m_daemon, &QProcess::readyReadStandardError, this, [this]() {
         m_daemonStderr = (m_daemonStderr + m_daemon.readAllStandardError()).right(8192);
@@ -113,6 +131,15 @@ void CoreLink::start()
     locate(true);
 }
 
+void CoreLink::unlock(const QString &passphrase)
+{
+    if (m_state != QLatin1String("needsPassphrase") || passphrase.isEmpty())
+        return;
+    m_passphrase = passphrase;
+    setState(QStringLiteral("idle"));
+    launchDaemon();
+}
+
 void CoreLink::retry()
 {
     start();
@@ -121,18 +148,23 @@ void CoreLink::retry()
 void CoreLink::locate(bool mayStart)
 {
     if (m_state == QLatin1String("connected") || m_state == QLatin1String("creating")
-        || m_state == QLatin1String("starting"))
+        || m_state == QLatin1String("starting") || m_state == QLatin1String("pairing"))
         return;
     if (!m_coreUrl.isEmpty()) {
-        QString token = qEnvironmentVariable("SECUSHARE_TOKEN");
-        if (!m_tokenFile.isEmpty()) {
+        if (!m_pairCode.isEmpty()) {
+            setState(QStringLiteral("pairing"));
+            m_pair.start(m_coreUrl, m_pairCode);
+            return;
+        }
+        QString token = m_pairedToken.isEmpty() ? qEnvironmentVariable("SECUSHARE_TOKEN") : m_pairedToken;
+        if (m_pairedToken.isEmpty() && !m_tokenFile.isEmpty()) {
             QFile f(m_tokenFile);
             if (f.open(QIODevice::ReadOnly))
                 token = QString::fromUtf8(f.readAll()).trimmed();
         }
         if (token.isEmpty()) {
             setState(QStringLiteral("failed"), QStringLiteral("RPC_UNAUTHORIZED"),
-                     tr("A remote core needs its token: --token-file FILE or SECUSHARE_TOKEN."));
+                     tr("A remote core needs a token: --pair CODE (from `secushare pair`), --token-file FILE or SECUSHARE_TOKEN."));
             return;
         }
         connectTransport(HomeFiles::webchannelUrlFor(m_coreUrl), token);
@@ -208,6 +240,7 @@ void CoreLink::onDaemonOutput()
         return;
     m_daemonReady = true;
     m_readyTimer.stop();
+    m_passphrase.clear(); // the daemon has opened the keys
     HomeFiles::CoreAddress address;
     QString why;
     if (HomeFiles::readCoreAddress(m_home, &address, &why))
@@ -219,6 +252,7 @@ void CoreLink::onDaemonOutput()
 void CoreLink::onDaemonFinished()
 {
     m_readyTimer.stop();
+    m_passphrase.clear();
     m_daemonStderr += m_daemon.readAllStandardError();
     if (m_daemonReady) {
         emit stateChanged(); // startedCore changed; the transport reports the lost connection
@@ -226,6 +260,12 @@ void CoreLink::onDaemonFinished()
     }
     QString code, message;
     parseCliError(m_daemonStderr, &code, &message);
+    if (code == QLatin1String("PASSPHRASE_REQUIRED") || code == QLatin1String("WRONG_PASSPHRASE")) {
+        const bool wrong = code == QLatin1String("WRONG_PASSPHRASE");
+        m_passphrase.clear();
+        setState(QStringLiteral("needsPassphrase"), wrong ? code : QString(), wrong ? message : QString());
+        return;
+    }
     if (code == QLatin1String("DAEMON_RUNNING")) { // another one started meanwhile: use it
         setState(QStringLiteral("unreachable"), code, message);
         m_retryTimer.start();

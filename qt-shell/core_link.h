@@ -10,6 +10,7 @@
 #include <QtQml/qqmlregistration.h>
 
 #include "channel_transport.h"
+#include "pair_client.h"
 
 class CoreLink : public QObject
 {
@@ -18,10 +19,14 @@ class CoreLink : public QObject
     Q_PROPERTY(QString home READ home WRITE setHome NOTIFY configChanged)
     Q_PROPERTY(QString coreUrl READ coreUrl WRITE setCoreUrl NOTIFY configChanged)
     Q_PROPERTY(QString tokenFile READ tokenFile WRITE setTokenFile NOTIFY configChanged)
+    // A one-time pairing code (`secushare pair` on the core's machine) for the remote core at
+    // coreUrl: exchanged once for a UI token, which is then kept in memory and, when tokenFile is
+    // set, written there (0600) for the next start.
+    Q_PROPERTY(QString pairCode READ pairCode WRITE setPairCode NOTIFY configChanged)
     Q_PROPERTY(QStringList daemonArgs READ daemonArgs WRITE setDaemonArgs NOTIFY configChanged)
     Q_PROPERTY(QString repoDir READ repoDir WRITE setRepoDir NOTIFY configChanged)
     Q_PROPERTY(QString nodeProgram READ nodeProgram WRITE setNodeProgram NOTIFY configChanged)
-    // idle, needsNode, creating, starting, connecting, connected, unreachable, failed
+    // idle, needsNode, creating, needsPassphrase, starting, pairing, connecting, connected, unreachable, failed
     Q_PROPERTY(QString state READ state NOTIFY stateChanged)
     Q_PROPERTY(QString errorCode READ errorCode NOTIFY stateChanged)
     Q_PROPERTY(QString errorMessage READ errorMessage NOTIFY stateChanged)
@@ -39,6 +44,8 @@ public:
     void setCoreUrl(const QString &url) { m_coreUrl = url; emit configChanged(); }
     QString tokenFile() const { return m_tokenFile; }
     void setTokenFile(const QString &file) { m_tokenFile = file; emit configChanged(); }
+    QString pairCode() const { return m_pairCode; }
+    void setPairCode(const QString &code) { m_pairCode = code; emit configChanged(); }
     QStringList daemonArgs() const { return m_daemonArgs; }
     void setDaemonArgs(const QStringList &args) { m_daemonArgs = args; emit configChanged(); }
     QString repoDir() const { return m_repoDir; }
@@ -57,6 +64,11 @@ public:
     Q_INVOKABLE void start();
     // Onboarding: `secushare init --nick NICK` (keys protected when a passphrase is given), then start.
     Q_INVOKABLE void createNode(const QString &nick, const QString &passphrase = QString());
+    // The home's keys are protected (state needsPassphrase): starts the daemon with this
+    // passphrase, handed over in the child's environment (SECUSHARE_PASSPHRASE), never on its
+    // command line. It is forgotten once the daemon is ready or has refused it (WRONG_PASSPHRASE
+    // brings back needsPassphrase).
+    Q_INVOKABLE void unlock(const QString &passphrase);
     // Looks again now (after "core not reachable" or an error), starting the core if none runs.
     Q_INVOKABLE void retry();
     // Stops the daemon if this shell started it (also done on exit).
@@ -79,6 +91,9 @@ private:
     QString m_home;
     QString m_coreUrl;
     QString m_tokenFile;
+    QString m_pairCode;
+    QString m_pairedToken;
+    PairClient m_pair;
     QStringList m_daemonArgs;
     QString m_repoDir;
     QString m_nodeProgram;

@@ -82,11 +82,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption home({QStringLiteral("home")}, QStringLiteral("the node's home (default as the CLI: $SECUSHARE_HOME, $XDG_DATA_HOME/secushare, ~/.local/share/secushare)"), QStringLiteral("DIR"));
     const QCommandLineOption core({QStringLiteral("core")}, QStringLiteral("use the remote core at ws://HOST:PORT instead of the home's"), QStringLiteral("URL"));
     const QCommandLineOption tokenFile({QStringLiteral("token-file")}, QStringLiteral("the remote core's token (else $SECUSHARE_TOKEN)"), QStringLiteral("FILE"));
+    const QCommandLineOption pair({QStringLiteral("pair")}, QStringLiteral("with --core: get a token with this one-time pairing code (from `secushare pair`); with --token-file it is saved there"), QStringLiteral("CODE"));
     const QCommandLineOption repo({QStringLiteral("repo")}, QStringLiteral("the secushare checkout whose bin/secushare.js to run"), QStringLiteral("DIR"));
     const QCommandLineOption node({QStringLiteral("node")}, QStringLiteral("the Node.js program (default: node, or $SECUSHARE_NODE)"), QStringLiteral("PROGRAM"));
     const QCommandLineOption openPlace({QStringLiteral("open-place")}, QStringLiteral("open this place (its id) once the core answers"), QStringLiteral("ID"));
     const QCommandLineOption firstFrame({QStringLiteral("report-first-frame")}, QStringLiteral("print one JSON line {firstFrameMs, rssMb, place, posts} at the first frame showing the interface (with --open-place: that place's feed), then quit"));
-    parser.addOptions({home, core, tokenFile, repo, node, openPlace, firstFrame});
+    parser.addOptions({home, core, tokenFile, pair, repo, node, openPlace, firstFrame});
     parser.addPositionalArgument(QStringLiteral("daemon-args"), QStringLiteral("extra arguments for `secushare daemon`"), QStringLiteral("[-- ARGS...]"));
     parser.process(app);
 
@@ -97,6 +98,13 @@ int main(int argc, char *argv[])
         link.setCoreUrl(parser.value(core));
     if (parser.isSet(tokenFile))
         link.setTokenFile(parser.value(tokenFile));
+    if (parser.isSet(pair)) {
+        if (!parser.isSet(core)) {
+            qCritical("secushare-qt: --pair needs --core ws://HOST:PORT");
+            return 2;
+        }
+        link.setPairCode(parser.value(pair));
+    }
     if (parser.isSet(repo))
         link.setRepoDir(parser.value(repo));
     if (parser.isSet(node))

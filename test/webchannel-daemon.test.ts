@@ -5,7 +5,8 @@ import { connectRpc, type RpcClient } from '../core/rpc/client.js'
 import type { Service } from '../core/rpc/service.js'
 import { connectWebChannel, type WebChannelClient } from '../core/rpc/webchannel-client.js'
 import { MessageType, WEBCHANNEL_SUBPROTOCOL } from '../core/rpc/webchannel.js'
-import { MAX_RPC_MESSAGE_BYTES } from '../protocol/limits.js'
+import { MAX_REACTION_BYTES, MAX_RPC_MESSAGE_BYTES } from '../protocol/limits.js'
+import { isSecushareError } from '../protocol/errors.js'
 import { WebSocket } from 'ws'
 import { cli } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
@@ -95,6 +96,38 @@ describe('a daemon driven through the npm qwebchannel client over ws (127.0.0.1)
     assert.equal(await closed, 1009)
     assert.equal((await svc.status()).contacts, 1)
     assert.equal(d.a!.proc.exitCode, null)
+  })
+
+  it(`react: a reaction of up to MAX_REACTION_BYTES (${MAX_REACTION_BYTES}) reaches the other node as _converse_reaction; more is refused`, async () => {
+    const svc = ui.objects.secushare
+    const patio = await svc.placeCreate({ name: 'patio' })
+    const contacts = await svc.contactList()
+    await svc.placeInvite({ place: patio.place, petname: contacts[0].petname })
+    assert.ok(await eventually(async () => (await bob.call.placeInvitations()).some((i) => i.place === patio.place), 10_000))
+    await bob.call.placeJoin({ place: patio.place })
+    const posted = await bob.call.post({ place: patio.place, text: 'react to me' })
+    const unread = async (): Promise<number> => (await svc.placeList()).find((p: any) => p.place === patio.place).unread
+    assert.ok(await eventually(async () => (await svc.feed({ place: patio.place, markRead: false })).some((m: any) => m.id === posted.id), 10_000), 'alice has the post')
+    assert.ok(await unread() >= 1, 'a feed read with markRead: false leaves it unread')
+    assert.ok((await svc.feed({ place: patio.place })).some((m: any) => m.id === posted.id))
+    assert.equal(await unread(), 0, 'a plain feed read marks it read')
+    const atLimit = 'é'.repeat(MAX_REACTION_BYTES / 2) // two bytes each: exactly the limit
+    const reacted = await svc.react({ place: patio.place, id: posted.id, reaction: '👍' })
+    await svc.react({ place: patio.place, id: posted.id, reaction: atLimit })
+    assert.equal(reacted.pending, false)
+    assert.ok(await eventually(async () => {
+      const feed = await bob.call.feed({ place: patio.place })
+      return feed.filter((m) => m.method === '_converse_reaction' && m.replyTo === posted.id).map((m) => m.text).join(',') === `👍,${atLimit}`
+    }, 10_000), "bob's node has both reactions to his post")
+    const code = async (params: unknown): Promise<string> => {
+      try { await bob.call.react(params as any); return 'accepted' } catch (e) { return isSecushareError(e) ? e.code : String(e) }
+    }
+    assert.equal(await code({ place: patio.place, id: posted.id, reaction: atLimit + 'e' }), 'INVALID_ARGUMENT', 'one byte past the limit')
+    assert.equal(await code({ place: patio.place, id: posted.id, reaction: '' }), 'INVALID_ARGUMENT')
+    assert.equal(await code({ place: patio.place, id: posted.id, reaction: 'a\nb' }), 'INVALID_ARGUMENT')
+    assert.equal(await code({ place: patio.place, id: 0, reaction: '+1' }), 'INVALID_ARGUMENT')
+    assert.equal(await code({ place: patio.place, reaction: '+1' }), 'INVALID_ARGUMENT')
+    assert.equal(await code({ place: patio.place, id: 999_999, reaction: '+1' }), 'NOT_FOUND', 'no such message')
   })
 
   it('a contact going offline is a signal', async () => {

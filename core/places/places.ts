@@ -833,13 +833,14 @@ export class Places {
     return { place: p.id, name: p.name, host: p.role === 'host', hostEgo: p.hostEgo, members: members + 1, lastId: p.head, unread: Math.max(0, p.head - Math.max(p.readUpTo, p.sinceId - 1)), generation: p.generation, history: p.history, closed: p.closed, dm: p.dm ?? null, home: p.home ?? null }
   }
 
-  async feed (ref: string, opts: { since?: number, limit?: number } = {}): Promise<FeedItem[]> {
+  /** A page of a place's messages; marks it read (readUpTo) unless `markRead` is false. */
+  async feed (ref: string, opts: { since?: number, limit?: number, markRead?: boolean } = {}): Promise<FeedItem[]> {
     const p = this.find(ref)
     const limit = Math.min(opts.limit ?? 50, 1000)
     const start = Math.max(opts.since === undefined ? 1 : opts.since + 1, p.sinceId)
     const all = [...this.db.entries<MessageRecord>('messages', { start: [p.id, start], end: [p.id, Number.MAX_SAFE_INTEGER] })].map((e) => e.value)
     const page = opts.since === undefined ? all.slice(-limit) : all.slice(0, limit)
-    if (page.length > 0 && page[page.length - 1]!.id > p.readUpTo) {
+    if (opts.markRead !== false && page.length > 0 && page[page.length - 1]!.id > p.readUpTo) {
       await this.db.write((tx) => { const cur = tx.get<PlaceRecord>('places', p.id)!; tx.put('places', p.id, { ...cur, readUpTo: Math.max(cur.readUpTo, page[page.length - 1]!.id) }) })
     }
     const self = new Set(this.d.egos.keys())
@@ -870,7 +871,7 @@ export class Places {
     return { ...await this.post(p.id, text), place: p.id }
   }
 
-  async dmFeed (petname: string, opts: { since?: number, limit?: number } = {}): Promise<FeedItem[]> {
+  async dmFeed (petname: string, opts: { since?: number, limit?: number, markRead?: boolean } = {}): Promise<FeedItem[]> {
     const p = this.dmPlace(petname)
     return p === undefined ? [] : await this.feed(p.id, opts)
   }

@@ -27,9 +27,14 @@
  *   placeState({place})                        {name: value}
  *   placeSet({place, name, value})             {id}
  *   post({place, text, replyTo?})              {id, pending, delivery?} (delivery when pending: relayed on the host's relays, or local)
- *   feed({place, since?, limit?})              FeedItem[] ({id, author, authorPetname, method, text, replyTo, thread, time})
+ *   feed({place, since?, limit?, markRead?})   FeedItem[] ({id, author, authorPetname, method, text, replyTo, thread, time});
+ *                                              reading marks the page read (lowers unread) unless markRead is false
+ *                                              (e.g. a desktop notification peeking at a new message)
+ *   react({place, id, reaction})               {id, pending, delivery?}: posts a `_converse_reaction` to message `id` (replyTo = id,
+ *                                              text = reaction, 1..MAX_REACTION_BYTES bytes, no line breaks); feeds list it
+ *                                              like any message, and UIs count it under the post instead of showing it
  *   dmSend({petname, text})                    {id, pending, delivery?, place}
- *   dmFeed({petname, since?, limit?})          FeedItem[]
+ *   dmFeed({petname, since?, limit?, markRead?}) FeedItem[]
  *   profileShow({petname?})                    Profile ({ego, petname, nick, description, avatar (base64), place}); mine without petname
  *   profileSet({nick?, description?, avatar?}) Profile: avatar is base64 (null removes it)
  *   subscribe({events?})                       {events}: from now on this JSON-RPC connection gets
@@ -65,7 +70,7 @@ import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
 import type { FeedItem, PlaceInfo, Places, PostResult } from '../places/places.js'
 import type { EntryInfo, RequestResult } from '../places/entries.js'
 import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES, type Profile, type Profiles } from '../places/profiles.js'
-import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS, MAX_NAME_DEPTH } from '../../protocol/limits.js'
+import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS, MAX_NAME_DEPTH, MAX_REACTION_BYTES } from '../../protocol/limits.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { IntroductionInfo, Names, ZoneEntryInfo } from '../names/names.js'
 import type { AcceptResult } from '../names/introductions.js'
@@ -75,6 +80,7 @@ import type { NetNode } from '../net/node.js'
 import type { RelayInfo, Relays } from '../relay/client.js'
 import type { RelayServerStats } from '../relay/server.js'
 import { SUBSCRIBABLE } from './event-bus.js'
+import { PLACE_METHOD } from '../../protocol/place-message.js'
 import { isSecushareError, SecushareError } from '../../protocol/errors.js'
 import { parseParams, v } from './validate.js'
 import type { RemoteUi } from './remote.js'
@@ -110,11 +116,12 @@ const Who = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const History = v.picklist(['none', 'recent', 'all'])
 const MessageId = v.pipe(v.number(), v.integer(), v.minValue(1))
 const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024))
+const Reaction = v.pipe(v.string(), v.minLength(1), v.maxBytes(MAX_REACTION_BYTES), v.regex(/^[^\r\n]*$/, 'a reaction is one line'))
 const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(8 * 65))
 const RecordTypeP = v.picklist(['PKEY', 'PLACE', 'NICK', 'RELAY', 'PEER'])
 const Hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'an ego id is 64 lowercase hex digits'))
 const IntroId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'an introduction id is 32 lowercase hex digits'))
-const FeedParams = { since: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))) }
+const FeedParams = { since: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))), markRead: v.optional(v.boolean()) }
 
 export function createService (d: ServiceDeps) {
   /** The petname of the contact `ref` names (see ContactName). */
@@ -248,7 +255,11 @@ export function createService (d: ServiceDeps) {
       const p = parseParams('post', v.strictObject({ place: PlaceRef, text: Text, replyTo: v.optional(MessageId) }), params)
       return await d.places.post(p.place, p.text, { replyTo: p.replyTo })
     },
-    async feed (params: { place: string, since?: number, limit?: number }): Promise<FeedItem[]> {
+    async react (params: { place: string, id: number, reaction: string }): Promise<PostResult> {
+      const p = parseParams('react', v.strictObject({ place: PlaceRef, id: MessageId, reaction: Reaction }), params)
+      return await d.places.post(p.place, p.reaction, { replyTo: p.id, method: PLACE_METHOD.REACTION })
+    },
+    async feed (params: { place: string, since?: number, limit?: number, markRead?: boolean }): Promise<FeedItem[]> {
       const p = parseParams('feed', v.strictObject({ place: PlaceRef, ...FeedParams }), params)
       return await d.places.feed(p.place, p)
     },
@@ -272,7 +283,7 @@ export function createService (d: ServiceDeps) {
       const p = parseParams('subscribe', v.optional(v.strictObject({ events: v.optional(v.pipe(v.array(v.picklist(SUBSCRIBABLE)), v.maxLength(SUBSCRIBABLE.length))) }), {}), params)
       return { events: [...new Set(p.events ?? SUBSCRIBABLE)] }
     },
-    async dmFeed (params: { petname: string, since?: number, limit?: number }): Promise<FeedItem[]> {
+    async dmFeed (params: { petname: string, since?: number, limit?: number, markRead?: boolean }): Promise<FeedItem[]> {
       const p = parseParams('dmFeed', v.strictObject({ petname: ContactName, ...FeedParams }), params)
       return await d.places.dmFeed(await contactPetname(p.petname), p)
     },

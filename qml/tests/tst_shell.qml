@@ -15,6 +15,7 @@ TestCase {
 
     readonly property string homeA: harness.newHome("alice")
     readonly property string homeB: harness.newHome("bob")
+    readonly property string homeC: harness.newHome("carol")
     readonly property int waitMs: 60000
     property var win: null
     property string gardenId: ""
@@ -140,6 +141,250 @@ TestCase {
             return feed.some(function (p) { return p.text === "hello from alice" })
         }, waitMs, "bob's node has alice's post")
         tryCompare(field, "text", "", 10000)
+    }
+
+    // The post shown for message `id` of the open place (its delegate), or null.
+    function postItem(id) { return findChild(win.shell, "post-" + id) }
+    // Scrolls the Flickable that holds `item` so that the item is on screen (mouseClick needs it there).
+    function scrollIntoView(item) {
+        let f = item.parent
+        while (f && f.contentY === undefined) f = f.parent
+        if (!f) return item
+        const y = item.mapToItem(f.contentItem, 0, 0).y
+        f.contentY = Math.max(0, Math.min(y - 24, f.contentHeight - f.height))
+        waitForRendering(item)
+        return item
+    }
+    function feedOf(home, place) { return harness.cli(home, ["feed", place, "--json"]).json || [] }
+    // tryVerify for checks that run the CLI: tryVerify counts 50 ms per try, not the time a try
+    // takes, so a slow check would make its timeout many times longer; this one keeps wall time.
+    function untilTrue(check, ms, message) {
+        const deadline = Date.now() + ms
+        while (!check()) {
+            if (Date.now() > deadline) fail((typeof message === "function" ? message() : message) + " (within " + ms + " ms)")
+            wait(200)
+        }
+    }
+
+    function test_4b_reactionFromTheShellReachesSecondNodeAndIsCounted() {
+        const bobPost = feedOf(homeB, "garden").filter(function (p) { return p.text === "hello from bob" })[0]
+        verify(bobPost !== undefined)
+        tryVerify(function () { return postItem(bobPost.id) !== null }, waitMs)
+        const react = findChild(postItem(bobPost.id), "reactButton-" + bobPost.id)
+        verify(react !== null && react.visible, "a React button under the post")
+        verify(react.height >= 48, "a touch target of at least 48 px")
+        mouseClick(react)
+        const picker = findChild(postItem(bobPost.id), "reactionPicker")
+        verify(picker !== null)
+        tryVerify(function () { return picker.opened }, 10000, "the reaction picker opens")
+        const choice = findChild(picker.contentItem, "reactionChoice-👍")
+        verify(choice !== null && choice.visible)
+        mouseClick(choice)
+        untilTrue(function () {
+            return feedOf(homeB, "garden").some(function (p) { return p.method === "_converse_reaction" && p.replyTo === bobPost.id && p.text === "👍" && p.authorPetname === "alice" })
+        }, waitMs, "bob's node has alice's reaction to his post")
+        tryVerify(function () { return findChild(postItem(bobPost.id), "reaction-" + bobPost.id + "-👍") !== null }, waitMs, "the count is shown under the post")
+        const chip = findChild(postItem(bobPost.id), "reaction-" + bobPost.id + "-👍")
+        compare(chip.text, "👍 1")
+        verify(chip.highlighted, "my own reaction is highlighted")
+        verify(!visibleText(win.contentItem, "_converse_reaction"), "the reaction is not listed as a post")
+    }
+
+    function test_4c_deliveryStateOfOwnPosts() {
+        const mine = feedOf(homeA, "garden").filter(function (p) { return p.text === "hello from alice" })[0]
+        verify(mine !== undefined && mine.delivery !== undefined)
+        tryVerify(function () { return postItem(mine.id) !== null }, waitMs)
+        const label = findChild(postItem(mine.id), "deliveryLabel")
+        tryCompare(label, "text", "delivered", waitMs, "a guest's post is delivered once the host sequenced it")
+        verify(label.visible)
+        const bobs = feedOf(homeA, "garden").filter(function (p) { return p.text === "hello from bob" })[0]
+        compare(findChild(postItem(bobs.id), "deliveryLabel").visible, false, "no delivery state on others' posts")
+
+        // a place alice hosts alone: her post is only on her node until bob joins and has it
+        const solo = cli(homeA, ["place", "create", "solo"]).place
+        win.shell.openPlace(solo, "solo")
+        tryVerify(function () { const v = findChild(win.shell, "placeView"); return v !== null && v.placeId === solo && v.loaded }, waitMs)
+        const field = findChild(win.shell, "composerField")
+        typeText(field, "only here")
+        mouseClick(findChild(win.shell, "sendButton"))
+        let post = null
+        untilTrue(function () { post = feedOf(homeA, "solo").filter(function (p) { return p.text === "only here" })[0]; return post !== undefined }, waitMs, "the post is stored")
+        compare(post.delivery.state, "local")
+        tryVerify(function () { return postItem(post.id) !== null && findChild(postItem(post.id), "deliveryLabel").text === "only on this node" }, waitMs)
+        tryVerify(function () { return visibleText(win.contentItem, "only on this node") }, 10000)
+        cli(homeA, ["place", "invite", "solo", "bob"])
+        let lastJoin = null
+        untilTrue(function () { lastJoin = harness.cli(homeB, ["place", "join", solo, "--json"]); return lastJoin.code === 0 }, waitMs, function () { return "bob joins solo: " + lastJoin.stderr })
+        tryVerify(function () { return findChild(postItem(post.id), "deliveryLabel").text === "delivered" }, waitMs, "the state follows once bob has the post, without a reload")
+        win.shell.openPlace(gardenId, "garden")
+        tryVerify(function () { const v = findChild(win.shell, "placeView"); return v !== null && v.placeId === gardenId && v.loaded }, waitMs)
+        const stack = findChild(win.shell, "stackView")
+        if (stack) tryCompare(stack, "busy", false, 10000)
+    }
+
+    function test_4d_relayUsageInNodeStatus() {
+        win.shell.openSection("node")
+        tryVerify(function () { return findChild(win.shell, "nodePage") !== null }, 10000)
+        const choice = findChild(win.shell, "relayChoice")
+        tryVerify(function () { return choice.count > 0 && choice.currentText === "bob" }, waitMs, "bob is offered as a relay")
+        tryVerify(function () { return visibleText(win.contentItem, "No relays") }, 10000, "none yet")
+        mouseClick(scrollIntoView(findChild(win.shell, "useRelayButton")))
+        untilTrue(function () { return cli(homeA, ["relay", "list"]).relays.some(function (r) { return r.petname === "bob" }) }, waitMs, "alice's node uses bob as a relay")
+        tryVerify(function () { return findChild(win.shell, "relay-bob") !== null }, waitMs, "the relay is listed")
+        const state = findChild(findChild(win.shell, "relay-bob"), "relayState")
+        tryVerify(function () { return state.text.indexOf("waiting at last contact") >= 0 && state.text.indexOf("last contact") >= 0 }, 10000, state.text)
+        const listed = cli(homeA, ["relay", "list"]).relays.filter(function (r) { return r.petname === "bob" })[0]
+        verify(state.text.indexOf(listed.lastContact === null ? "never" : "last contact ") >= 0, state.text)
+        scrollIntoView(findChild(win.shell, "relay-bob"))
+        screenshot("node-relays", false, ["Relays I use", "waiting at last contact"])
+        scrollIntoView(findChild(win.shell, "dropRelay-bob"))
+        mouseClick(findChild(win.shell, "dropRelay-bob"))
+        untilTrue(function () { return cli(homeA, ["relay", "list"]).relays.length === 0 }, waitMs, "the relay is dropped")
+        tryVerify(function () { return findChild(win.shell, "relay-bob") === null }, waitMs)
+    }
+
+    // bob introduces carol to alice twice: alice ignores one introduction and accepts the other in
+    // the shell, carol accepts with the CLI, and they are contacts; then alice introduces bob and carol.
+    function test_4e_introductionsInContacts() {
+        verify(harness.startNode(homeC, "carol"), "a third node starts")
+        cli(homeC, ["contact", "add", cli(homeB, ["invite"]).link, "--petname", "bob"])
+        cli(homeB, ["contact", "introduce", "alice", "carol"])
+        cli(homeB, ["contact", "introduce", "alice", "carol"])
+        const intros = cli(homeA, ["contact", "introductions"])
+        compare(intros.length, 2)
+        win.shell.openSection("contacts")
+        tryVerify(function () { return findChild(win.shell, "intro-" + intros[0].id) !== null && findChild(win.shell, "intro-" + intros[1].id) !== null }, waitMs, "both introductions are listed")
+        tryVerify(function () { return visibleText(win.contentItem, "carol, introduced by bob") }, 10000)
+        const accept = findChild(win.shell, "acceptIntro-" + intros[1].id)
+        verify(accept.height >= 48)
+        mouseClick(scrollIntoView(findChild(win.shell, "ignoreIntro-" + intros[0].id)))
+        untilTrue(function () { return cli(homeA, ["contact", "introductions"]).length === 1 }, waitMs, "the ignored one is gone from the core")
+        tryVerify(function () { return findChild(win.shell, "intro-" + intros[0].id) === null }, waitMs, "and from the page")
+        mouseClick(scrollIntoView(findChild(win.shell, "acceptIntro-" + intros[1].id)))
+        tryVerify(function () { const s = findChild(findChild(win.shell, "intro-" + intros[1].id), "introState"); return s !== null && s.text === "Accepted, waiting for them" }, waitMs)
+        const theirs = cli(homeC, ["contact", "introductions"]).filter(function (i) { return i.nick === "alice" })
+        verify(theirs.length >= 1, "carol got an introduction of alice")
+        cli(homeC, ["contact", "accept", theirs[theirs.length - 1].id])
+        tryVerify(function () { return findChild(win.shell, "contact-carol") !== null }, waitMs, "carol becomes alice's contact")
+        verify(cli(homeA, ["contact", "list"]).some(function (c) { return c.petname === "carol" }))
+
+        const first = findChild(win.shell, "introduceFirst")
+        const second = findChild(win.shell, "introduceSecond")
+        tryVerify(function () { return first.count === 2 && first.visible }, 10000)
+        first.currentIndex = first.find("bob")
+        second.currentIndex = second.find("carol")
+        mouseClick(scrollIntoView(findChild(win.shell, "introduceButton")))
+        tryVerify(function () { return visibleText(win.contentItem, "Introduced bob and carol (reached: ") }, waitMs, "the introduction went out")
+    }
+
+    // A home whose keys are protected: the shell asks for the passphrase, says when it is wrong,
+    // and starts the core with the right one.
+    function test_4f_protectedHomeAsksForPassphrase() {
+        const homeD = harness.newHome("dora")
+        const passphraseFile = harness.newHome("dora-secret") + "/passphrase"
+        harness.writeFile(passphraseFile, "correct horse")
+        cli(homeD, ["--passphrase-file", passphraseFile, "init", "--nick", "dora", "--protect"])
+        const w = remoteWindowComponent.createObject(null)
+        verify(w !== null)
+        try {
+            w.link.home = homeD
+            w.link.daemonArgs = harness.localDaemonArgs
+            w.link.start()
+            tryCompare(w.link, "state", "needsPassphrase", waitMs)
+            tryVerify(function () { return visibleText(w.contentItem, "Unlock your node", w) }, 10000)
+            const field = findChild(w.shell, "passphraseField")
+            const unlock = findChild(w.shell, "unlockButton")
+            verify(unlock.height >= 48)
+            compare(findChild(w.shell, "unlockError").visible, false)
+            field.text = "wrong horse"
+            mouseClick(unlock)
+            tryCompare(w.link, "errorCode", "WRONG_PASSPHRASE", waitMs)
+            compare(w.link.state, "needsPassphrase")
+            tryVerify(function () { return visibleText(w.contentItem, "does not open the keys", w) }, 10000, "the wrong passphrase is said")
+            compare(findChild(w.shell, "passphraseField").text, "", "the field does not keep the passphrase")
+            findChild(w.shell, "passphraseField").text = "correct horse"
+            mouseClick(findChild(w.shell, "unlockButton"))
+            tryVerify(function () { return w.shell.api.ready }, waitMs, "the core started with the passphrase")
+            verify(w.link.startedCore)
+            let status = null
+            w.shell.api.call("status").then(function (s) { status = s }, function (e) { status = e })
+            tryVerify(function () { return status !== null }, waitMs)
+            compare(status.protected, true)
+            compare(status.nick, "dora")
+        } finally {
+            w.link.stopCore()
+            w.destroy()
+        }
+    }
+
+    Component { id: otherWindow; Window { width: 200; height: 200; visible: true } }
+
+    // Another window takes the focus: a post by bob becomes a desktop notification (read from the
+    // shell's Notifier) and stays unread; my own post gets none; with the window active, none.
+    function test_4g_notificationsWhileTheWindowIsInactive() {
+        const notifier = win.shell.notifier
+        verify(notifier !== null)
+        const other = otherWindow.createObject(null)
+        try {
+            other.requestActivate()
+            tryVerify(function () { return !win.shell.windowActive }, 10000, "the shell's window is not active")
+            const before = notifier.count
+            cli(homeA, ["post", "garden", "my own words"])
+            cli(homeB, ["post", "garden", "ping for alice"])
+            tryCompare(notifier, "lastBody", "ping for alice", waitMs, "bob's post is notified")
+            compare(notifier.lastTitle, "bob in garden")
+            compare(notifier.count, before + 1, "one notification: none for my own post")
+            const garden = cli(homeA, ["place", "list"]).filter(function (p) { return p.place === gardenId })[0]
+            verify(garden.unread >= 1, "peeking for the notification left it unread")
+        } finally {
+            other.destroy()
+        }
+        win.requestActivate()
+        tryVerify(function () { return win.shell.windowActive }, 10000, "the shell's window is active again")
+        const count = notifier.count
+        const unreadBefore = win.shell.api.status.unreadByPlace[gardenId] || 0
+        cli(homeB, ["post", "garden", "seen live"])
+        tryVerify(function () { return (win.shell.api.status.unreadByPlace[gardenId] || 0) > unreadBefore }, waitMs, "the post arrived")
+        wait(500)
+        compare(notifier.count, count, "no notification while the window is active")
+    }
+
+    // A shell paired with alice's core through a one-time code (`secushare pair`), as with
+    // `secushare-qt --core ws://HOST:PORT --pair CODE --token-file FILE`: it gets its own UI token,
+    // saves it, and a used code is refused.
+    function test_4h_pairingWithACode() {
+        const pairing = cli(homeA, ["pair", "--name", "test-shell"])
+        const coreUrl = win.link.url.replace(/\/webchannel$/, "")
+        const tokenFile = harness.newHome("paired") + "/token"
+        const w = remoteWindowComponent.createObject(null)
+        verify(w !== null)
+        try {
+            w.link.coreUrl = coreUrl
+            w.link.pairCode = pairing.code
+            w.link.tokenFile = tokenFile
+            w.link.start()
+            tryVerify(function () { return w.shell.api.ready }, waitMs, "paired and connected: " + w.link.errorMessage)
+            compare(w.link.pairCode, "", "the code is used up")
+            const tokens = cli(homeA, ["ui-tokens", "list"])
+            verify(tokens.some(function (t) { return t.name === "test-shell" && t.connections >= 1 }), JSON.stringify(tokens))
+            w.shell.openSection("places")
+            tryVerify(function () { return visibleText(w.contentItem, "garden", w) }, waitMs, "the paired shell shows alice's places")
+        } finally {
+            w.destroy()
+        }
+        // the token was saved: a link with only the token file connects
+        const again = createTemporaryQmlObject("import Secushare; CoreLink {}", t)
+        again.coreUrl = coreUrl
+        again.tokenFile = tokenFile
+        again.start()
+        tryCompare(again, "state", "connected", waitMs)
+        // the code works once
+        const reused = createTemporaryQmlObject("import Secushare; CoreLink {}", t)
+        reused.coreUrl = coreUrl
+        reused.pairCode = pairing.code
+        reused.start()
+        tryCompare(reused, "state", "failed", waitMs)
+        compare(reused.errorCode, "RPC_UNAUTHORIZED")
     }
 
     function screenshot(name, expectWide, texts) {
