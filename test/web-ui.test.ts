@@ -9,6 +9,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { readRpcFiles } from '../core/daemon/files.js'
+import { connectRpc } from '../core/rpc/client.js'
+import type { Service } from '../core/rpc/service.js'
 import { launchChromium, type Browser, type Page } from './support/browser.js'
 import { cli, feedJson, runJson } from './support/cli.js'
 import { eventually, startDaemonProcess, type RunningDaemon } from './support/daemon.js'
@@ -78,6 +80,13 @@ describe('the web UI in headless Chromium (127.0.0.1)', function () {
 
     assert.equal(runJson(B, 'post', place, 'live from bob').pending, false)
     await page.locator('#feed li', { hasText: 'live from bob' }).waitFor({ timeout: 20_000 }) // no reload
+
+    // a reaction is counted under its post, not shown as a post
+    const mine = feedJson(A, place).find((m) => m.text === 'hello from the browser')
+    const bRpc = await connectRpc<Service>(readRpcFiles(B).info.url, readRpcFiles(B).token)
+    try { assert.equal((await bRpc.call.react({ place, id: mine.id, reaction: '👍' })).pending, false) } finally { await bRpc.close() }
+    await page.locator('#feed li', { hasText: 'hello from the browser' }).locator('.reactions', { hasText: '👍 1' }).waitFor({ timeout: 20_000 })
+    assert.equal(await page.locator('#feed li', { hasText: '👍' }).count(), 1)
 
     // phone and desktop widths: the feed and the composer stay usable; saved for people to look at
     for (const [width, height] of [[390, 844], [1280, 800]] as const) {

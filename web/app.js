@@ -183,12 +183,28 @@ async function loadNew () {
   if (place !== current) return
   for (const m of items) {
     if (m.id <= lastShown) continue
-    $('feed').append(renderItem(m))
     lastShown = m.id
+    if (m.method === '_converse_reaction' && m.replyTo && addReaction(m)) continue
+    $('feed').append(renderItem(m))
   }
   const feed = $('feed')
   feed.scrollTop = feed.scrollHeight
   if (items.length === FEED_PAGE) await loadNew()
+}
+
+// A reaction is counted under the post it answers (once per author and reaction), when that post
+// is shown; otherwise it is shown like a post.
+function addReaction (m) {
+  const target = $('feed').querySelector('li[data-id="' + m.replyTo + '"] .reactions')
+  if (!target) return false
+  const key = m.text || ''
+  const by = JSON.parse(target.dataset.by || '{}')
+  by[key] = by[key] || []
+  if (!by[key].includes(m.author)) by[key].push(m.author)
+  target.dataset.by = JSON.stringify(by)
+  target.textContent = Object.entries(by).map(([r, authors]) => r + ' ' + authors.length).join('  ')
+  target.hidden = false
+  return true
 }
 
 function renderItem (m) {
@@ -205,6 +221,9 @@ function renderItem (m) {
   li.append(meta)
   if (m.method.startsWith('_converse')) {
     li.append(el('p', 'text', m.text || ''))
+    const reactions = el('p', 'reactions')
+    reactions.hidden = true
+    li.append(reactions)
     const r = el('button', 'reply-button', 'Reply')
     r.type = 'button'
     r.addEventListener('click', () => setReply(m))
