@@ -240,6 +240,18 @@ describe('net node relay and DHT (loopback)', () => {
     await s.close()
   })
 
+  it('a peer that connects, or that we dial, is not reported as discovered (nearby means found on the LAN)', async () => {
+    const x = await node()
+    const y = await node()
+    const seen: string[] = []
+    for (const n of [x, y]) n.on('peer:discovery', (p) => { seen.push(`${p.source} ${p.peerId}`) })
+    const identified = next(y, 'peer:identify', (e) => e.peerId === x.peerId)
+    await x.dial(y.peerId, y.addrs())
+    await identified // the peer store knows x now: libp2p's own 'peer:discovery' would have fired
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    assert.deepEqual(seen, [])
+  })
+
   it('starts, connects and stops nodes with the DHT on', async () => {
     const x = await node({ dht: true })
     const y = await node({ dht: true })

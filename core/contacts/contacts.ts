@@ -78,12 +78,13 @@ export class Contacts {
         if (c === undefined || listenAddrs.length === 0 || sameSet(c.addrs, listenAddrs)) return
         void this.book.seen(egoIdOf(c.ego), { addrs: listenAddrs }).catch(() => {})
       }),
-      this.net.on('peer:discovery', ({ peerId, addrs }) => {
+      this.net.on('peer:discovery', ({ peerId, addrs, source }) => {
         if (peerId === this.net.peerId) return
         if (this.book.byPeer(peerId) !== undefined) {
           this.redial.schedule(peerId, 0)
           return
         }
+        if (source !== 'mdns') return // nearby means on the LAN
         this.nearbyPeers.delete(peerId)
         this.nearbyPeers.set(peerId, { peerId, addrs, lastSeen: Date.now() })
         if (this.nearbyPeers.size > MAX_NEARBY_PEERS) this.nearbyPeers.delete(this.nearbyPeers.keys().next().value!)

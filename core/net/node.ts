@@ -32,7 +32,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Metrics, MultiaddrConnection, PeerId } from '@libp2p/interface'
+import { peerDiscoverySymbol, type Metrics, type MultiaddrConnection, type PeerId } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -121,14 +121,15 @@ export interface PubsubMessage {
 /** Counts of validator verdicts on messages from peers (our own publications are not validated). */
 export interface PubsubStats { accepted: number, ignored: number, rejected: number }
 
-export interface DiscoveredPeer { peerId: string, addrs: string[] }
+/** `source`: mDNS (on the LAN) or the DHT (anywhere). */
+export interface DiscoveredPeer { peerId: string, addrs: string[], source: 'mdns' | 'dht' }
 
 export interface NetEvents {
   /** First connection to a peer opened (peer id). */
   'peer:connect': string
   /** Last connection to a peer closed (peer id). */
   'peer:disconnect': string
-  /** A peer found by mDNS or the DHT; nothing is dialled. */
+  /** A peer found by mDNS or the DHT (never one that merely connected to us); nothing is dialled. */
   'peer:discovery': DiscoveredPeer
   /** Identify finished on a connection: the peer's own listen addresses. */
   'peer:identify': { peerId: string, listenAddrs: string[] }
@@ -242,14 +243,32 @@ export interface NetNode {
   pubsubStats (): PubsubStats
 }
 
+/**
+ * Peers the discovery mechanisms (mDNS, the DHT) found, as 'peer' events whose detail is
+ * {info: libp2p's PeerInfo, source}. libp2p's own 'peer:discovery' also fires for every peer new
+ * to its peer store, strangers that dialled us included, which must not count as found.
+ */
+type Found = EventTarget
+
+/** Re-dispatches the 'peer' events of a discovery component on `found`, labelled with `source`. */
+function tap (discovery: EventTarget, source: DiscoveredPeer['source'], found: Found): void {
+  discovery.addEventListener('peer', (evt) => { found.dispatchEvent(new CustomEvent('peer', { detail: { info: (evt as CustomEvent).detail, source } })) })
+}
+
 /** Creates a node (not started). */
 export async function createNetNode (opts: NetOptions): Promise<NetNode> {
   const services: ServiceFactories = { identify: identify() }
+  const found: Found = new EventTarget()
   if (opts.dht) {
     services.ping = ping()
     const dht = kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper })
     // kad-dht takes the ping service above from the components, which type it as unknown
-    services.dht = (components) => dht(components as typeof components & { ping: Ping })
+    services.dht = (components) => {
+      const d = dht(components as typeof components & { ping: Ping })
+      // kad-dht is a discovery component behind this symbol (libp2p listens there too); its type does not say so
+      tap((d as unknown as { [peerDiscoverySymbol]: EventTarget })[peerDiscoverySymbol], 'dht', found)
+      return d
+    }
   }
   if (opts.relayServer) services.relay = circuitRelayServer()
   const ledger = new OffenceLedger()
@@ -299,12 +318,12 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     transports: opts.relayClient ? [tcp(), circuitRelayTransport()] : [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    peerDiscovery: opts.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG })] : [],
+    peerDiscovery: opts.mdns ? [(components) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG })(components); tap(d, 'mdns', found); return d }] : [],
     connectionManager: { maxConnections: opts.maxConnections ?? MAX_CONNECTIONS, dialTimeout: DIAL_TIMEOUT_MS, ...(opts.inboundConnectionsPerSecond !== undefined ? { inboundConnectionThreshold: opts.inboundConnectionsPerSecond } : {}) },
     connectionGater: { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny },
     services
   })
-  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, ledger, bytes, denied)
+  return new Libp2pNode(p2p, p2p.services.pubsub as GossipSub | undefined, ledger, bytes, denied, found)
 }
 
 type ServiceFactories = NonNullable<Libp2pOptions['services']>
@@ -321,13 +340,15 @@ class Libp2pNode implements NetNode {
   private readonly subs = new Map<string, Subscription>()
   private readonly verdicts: PubsubStats = { accepted: 0, ignored: 0, rejected: 0 }
 
-  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly ledger: OffenceLedger, private readonly bytes: ByteCounter | undefined, private readonly denied: Set<string>) {
+  constructor (private readonly p2p: Libp2p, private readonly pubsub: GossipSub | undefined, private readonly ledger: OffenceLedger, private readonly bytes: ByteCounter | undefined, private readonly denied: Set<string>, found: Found) {
     this.peerId = p2p.peerId.toString()
     pubsub?.addEventListener('gossipsub:message', (evt) => { this.deliver(evt.detail) })
     p2p.addEventListener('peer:connect', (evt) => { this.emit('peer:connect', evt.detail.toString()) })
     p2p.addEventListener('peer:disconnect', (evt) => { this.emit('peer:disconnect', evt.detail.toString()) })
-    p2p.addEventListener('peer:discovery', (evt) => {
-      this.emit('peer:discovery', { peerId: evt.detail.id.toString(), addrs: evt.detail.multiaddrs.map(String) })
+    found.addEventListener('peer', (evt) => {
+      const { info, source } = (evt as CustomEvent<{ info: { id: PeerId, multiaddrs: Multiaddr[] }, source: DiscoveredPeer['source'] }>).detail
+      if (info.id.toString() === this.peerId) return
+      this.emit('peer:discovery', { peerId: info.id.toString(), addrs: info.multiaddrs.map(String), source })
     })
     p2p.addEventListener('peer:identify', (evt) => {
       this.emit('peer:identify', { peerId: evt.detail.peerId.toString(), listenAddrs: evt.detail.listenAddrs.map(String) })

@@ -19,7 +19,7 @@ if (interfaces.some((name) => name !== 'lo')) {
 async function mdnsNode (): Promise<{ node: NetNode, saw: Set<string> }> {
   const node = await createNetNode({ peerKey: await generatePeerKey(), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: true, dht: false, relayClient: false, relayServer: false })
   const saw = new Set<string>()
-  node.on('peer:discovery', (p) => { if (p.addrs.length > 0) saw.add(p.peerId) })
+  node.on('peer:discovery', (p) => { if (p.addrs.length > 0 && p.source === 'mdns') saw.add(p.peerId) })
   return { node, saw }
 }
 
