@@ -29,6 +29,14 @@ import { deliveryOf, noteDelivery, noteMark, type Delivery } from './delivery.js
 export const WIRE_TIMEOUT_MS = 10_000
 /** Pending posts are retried this often while the host is unreachable. */
 export const PENDING_RETRY_MS = 2_000
+/**
+ * The host of a place I am in, not connected and not my contact (contacts are redialled by
+ * core/contacts/redial.ts), is dialled after this long, then twice as long each time, up to
+ * HOST_REDIAL_MAX_MS (±20% jitter): nobody else would dial it, and without it a guest neither
+ * catches up nor delivers its pending posts.
+ */
+export const HOST_REDIAL_MIN_MS = 2_000
+export const HOST_REDIAL_MAX_MS = 5 * 60_000
 /** A pending post no relay of the host took yet is offered to the host's relays again after this long. */
 export const PENDING_RELAY_RETRY_MS = 60_000
 /**
@@ -127,7 +135,10 @@ export class Places {
       }
       void this.flushPending().catch(() => {})
     }))
-    this.pendingTimer = setInterval(() => { void this.flushPending().catch(() => {}) }, PENDING_RETRY_MS)
+    this.pendingTimer = setInterval(() => {
+      this.redialHosts()
+      void this.flushPending().catch(() => {})
+    }, PENDING_RETRY_MS)
     this.pendingTimer.unref()
     this.catchUpTimer = setInterval(() => {
       for (const p of this.all()) if (p.role === 'guest' && !p.left && this.d.net.isConnected(p.hostPeer)) void this.catchUp(p.id).catch(() => {})
@@ -680,6 +691,29 @@ export class Places {
   }
 
   private flushing = false
+  /** Per host peer (see HOST_REDIAL_MIN_MS): when to dial next, and the delay after that. */
+  private readonly hostDials = new Map<string, { at: number, delay: number }>()
+
+  private redialHosts (): void {
+    if (this.stopped) return
+    const hosts = new Map<string, Set<string>>()
+    for (const p of this.all()) {
+      if (p.role !== 'guest' || p.left || p.closed || this.d.contacts.byEgo(p.hostEgo) !== undefined) continue
+      const addrs = hosts.get(p.hostPeer) ?? new Set<string>()
+      for (const a of [...this.hostAddrs(p), ...this.d.net.knownAddrs(p.hostPeer)]) addrs.add(a)
+      hosts.set(p.hostPeer, addrs)
+    }
+    for (const peer of this.hostDials.keys()) if (!hosts.has(peer)) this.hostDials.delete(peer)
+    const now = Date.now()
+    for (const [peer, addrs] of hosts) {
+      if (this.d.net.isConnected(peer)) { this.hostDials.delete(peer); continue }
+      const next = this.hostDials.get(peer) ?? { at: 0, delay: HOST_REDIAL_MIN_MS }
+      if (now < next.at || addrs.size === 0) continue
+      this.hostDials.set(peer, { at: now + next.delay * (0.8 + 0.4 * Math.random()), delay: Math.min(next.delay * 2, HOST_REDIAL_MAX_MS) })
+      void this.d.net.dial(peer, [...addrs]).catch(() => {})
+    }
+  }
+
   async flushPending (): Promise<void> {
     if (this.flushing || this.stopped) return
     this.flushing = true
