@@ -274,6 +274,16 @@ export const DEFAULT_RELAY_QUOTA_BYTES = 256 * 1024 * 1024
 export const MAX_RELAY_QUOTA_BYTES = 512 * 1024 * 1024
 /** Relays: one depositing peer may hold at most quota / RELAY_DEPOSITOR_SHARE_DIVISOR. Local policy. */
 export const RELAY_DEPOSITOR_SHARE_DIVISOR = 4
+/**
+ * Relays: depositors that are not the relay's contacts (a host leaving a post for a member who
+ * uses this relay, a guest leaving one for an offline host: the relay cannot tell for whom a blob
+ * is) hold together at most quota / RELAY_STRANGERS_SHARE_DIVISOR, each at most quota /
+ * RELAY_STRANGER_SHARE_DIVISOR, and at most MAX_RELAY_STRANGERS of them hold bytes at once. Only
+ * contacts fetch and acknowledge. Local policy (docs/relays.md).
+ */
+export const RELAY_STRANGERS_SHARE_DIVISOR = 4
+export const RELAY_STRANGER_SHARE_DIVISOR = 64
+export const MAX_RELAY_STRANGERS = 1024
 /** Relays: default and longest time a blob is kept (the daemon's `relayExpiry`, in seconds). */
 export const DEFAULT_RELAY_EXPIRY_S = 14 * 24 * 3600
 export const MAX_RELAY_EXPIRY_S = 90 * 24 * 3600

@@ -10,7 +10,7 @@ import { Store } from '../core/store/lmdb.js'
 import { isSecushareError } from '../protocol/errors.js'
 import {
   MAX_FRAME_BYTES, MAX_RELAY_ACK_KEYS, MAX_RELAY_BLOB_BYTES, MAX_RELAY_EXPIRY_S, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_FETCH_TAGS, RELAY_BLOB_SIZES, RELAY_DEPOSIT_BURST,
-  RELAY_DEPOSITOR_SHARE_DIVISOR, RELAY_KEY_BYTES, RELAY_SLOT_MS, RELAY_TAG_BYTES
+  MAX_RELAY_STRANGERS, RELAY_DEPOSITOR_SHARE_DIVISOR, RELAY_KEY_BYTES, RELAY_SLOT_MS, RELAY_STRANGER_SHARE_DIVISOR, RELAY_STRANGERS_SHARE_DIVISOR, RELAY_TAG_BYTES
 } from '../protocol/limits.js'
 import { concat, decodeRelay, encodeRelay, readAckKeys, readFetchTags, relayBytes, RELAY_PROTOCOL } from '../protocol/relay-wire.js'
 import { tempDir } from './support/tmp.js'
@@ -105,9 +105,8 @@ describe('relays: the relay server refuses bad input with clear codes', () => {
   })
   after(async () => { server.stop(); await store.close() })
 
-  it('a stranger may not deposit; sizes other than the blob sizes, and over MAX_RELAY_BLOB_BYTES, are refused', async () => {
+  it('sizes other than the blob sizes, and over MAX_RELAY_BLOB_BYTES, are refused', async () => {
     const tag = new Uint8Array(RELAY_TAG_BYTES).fill(1)
-    await refusedWith(server.deposit('stranger', deposit(tag, 512)), 'RELAY_REFUSED')
     await refusedWith(server.deposit('x', deposit(tag, 513)), 'RELAY_BLOB_INVALID')
     await refusedWith(server.deposit('x', deposit(tag, MAX_RELAY_BLOB_BYTES + 1)), 'LIMIT_EXCEEDED')
     await refusedWith(server.deposit('x', deposit(new Uint8Array(RELAY_TAG_BYTES + 1), 512)), 'RELAY_WIRE_INVALID')
@@ -137,6 +136,51 @@ describe('relays: the relay server refuses bad input with clear codes', () => {
     assert.equal(store.count('relay_blobs'), 0)
     assert.equal(store.count('relay_expiry'), 0)
     await refusedWith(server.ack([concat([tag(2), new Uint8Array(RELAY_KEY_BYTES)])]), 'RELAY_NOT_FOUND')
+  })
+
+  describe('depositors that are not contacts', () => {
+    // a quota whose strangers' share is 64 of the smallest blobs, and whose pool holds 16 such shares
+    const BIG = RELAY_STRANGER_SHARE_DIVISOR * 64 * 512
+    let dirS: string
+    let storeS: Store
+    let s: RelayServer
+    const tagS = new Uint8Array(RELAY_TAG_BYTES).fill(40)
+    beforeEach(async () => {
+      dirS = tempDir()
+      storeS = await Store.create(join(dirS, 'store.lmdb'))
+      s = new RelayServer({ store: storeS, net: undefined as never, allowed: (p) => p === 'friend', quotaBytes: BIG, expiryS: 3600, now: () => clock })
+    })
+    afterEach(async () => { s.stop(); await storeS.close() })
+
+    it(`each holds at most quota / RELAY_STRANGER_SHARE_DIVISOR (${RELAY_STRANGER_SHARE_DIVISOR}): at the limit accepted, one more refused; a contact keeps its larger share`, async () => {
+      const share = BIG / RELAY_STRANGER_SHARE_DIVISOR
+      for (let i = 0; i < share / 512; i++) await s.deposit('stranger', deposit(tagS, 512))
+      await assert.rejects(s.deposit('stranger', deposit(tagS, 512)), (e) => isSecushareError(e, 'RELAY_QUOTA_EXCEEDED') && e.detail.scope === 'depositor' && e.detail.quota === share)
+      for (let i = 0; i <= share / 512; i++) await s.deposit('friend', deposit(tagS, 512))
+    })
+
+    it(`together at most quota / RELAY_STRANGERS_SHARE_DIVISOR (${RELAY_STRANGERS_SHARE_DIVISOR}): at the limit accepted, one more refused; contacts unaffected`, async () => {
+      const pool = BIG / RELAY_STRANGERS_SHARE_DIVISOR
+      const share = BIG / RELAY_STRANGER_SHARE_DIVISOR
+      for (let n = 0; n < pool / share; n++) for (let i = 0; i < share / 512; i++) await s.deposit(`stranger${n}`, deposit(tagS, 512))
+      assert.equal(s.stats().bytes, pool)
+      await assert.rejects(s.deposit('one more', deposit(tagS, 512)), (e) => isSecushareError(e, 'RELAY_QUOTA_EXCEEDED') && e.detail.scope === 'strangers')
+      await s.deposit('friend', deposit(tagS, 512))
+      // a stranger's blob acknowledged gives its bytes back to the pool
+      const held = s.fetch([tagS]).blobs[0]!
+      await s.ack([concat([held.tag, held.key])])
+      await s.deposit('one more', deposit(tagS, 512))
+    })
+
+    it(`at most MAX_RELAY_STRANGERS (${MAX_RELAY_STRANGERS}) of them hold blobs at once`, async () => {
+      s.stop()
+      // a pool large enough that the number of strangers, not their bytes, is what refuses
+      s = new RelayServer({ store: storeS, net: undefined as never, allowed: (p) => p === 'friend', quotaBytes: 4 * BIG, expiryS: 3600, now: () => clock })
+      for (let n = 0; n < MAX_RELAY_STRANGERS; n++) await s.deposit(`stranger${n}`, deposit(tagS, 512))
+      await assert.rejects(s.deposit('one more', deposit(tagS, 512)), (e) => isSecushareError(e, 'RELAY_QUOTA_EXCEEDED') && e.detail.limit === 'MAX_RELAY_STRANGERS')
+      await s.deposit('stranger0', deposit(tagS, 512)) // one that holds some already may add
+      await s.deposit('friend', deposit(tagS, 512))
+    })
   })
 
   it('a flood from one peer: RELAY_DEPOSIT_BURST deposits accepted, one more refused with RELAY_BUSY; another peer still deposits', async () => {

@@ -45,7 +45,7 @@ const ALLOWED: Record<Kind, Role[]> = {
   replay: ['member'],
   keys: ['member'],
   entry: ROLES, // anyone may ask to enter; the host decides later
-  'relay-deposit': CONTACTS,
+  'relay-deposit': ROLES, // anyone, a non-contact within the strangers' pool (a host depositing for its member)
   'relay-fetch': CONTACTS,
   zone: CONTACTS,
   introduction: CONTACTS,
@@ -59,7 +59,7 @@ const REFUSAL: Record<Kind, string> = {
   replay: 'NOT_A_MEMBER',
   keys: 'NOT_A_MEMBER',
   entry: '',
-  'relay-deposit': 'RELAY_REFUSED',
+  'relay-deposit': '',
   'relay-fetch': 'RELAY_REFUSED',
   zone: 'NAME_NOT_FOUND', // the same answer as for a name that is not there: strangers learn nothing
   introduction: 'INTRODUCTION_INVALID',
@@ -174,8 +174,8 @@ describe('unauthorized requests: the role × message-kind matrix (T5)', function
           const code = role === 'member' && kind === 'state' ? 'PLACE_REFUSED' : REFUSAL[kind]
           assert.equal(got, `!${code}`, `${cell}: refused`)
           assert.deepEqual(snapshot(), before, `${cell}: nothing stored, no event`)
-          if (kind === 'relay-deposit' || kind === 'relay-fetch') {
-            // counted by the relay, no offence: an honest host deposits on its members' relays, which need not know it
+          if (kind === 'relay-fetch') {
+            // counted by the relay, no offence: a node that was a contact may still ask
             assert.equal(relay.stats().refused.RELAY_REFUSED, (refused0 ?? 0) + 1, `${cell}: counted by the relay`)
             assert.equal(offences(), o0, `${cell}: no offence`)
           } else {

@@ -651,6 +651,8 @@ export class Places {
   }
 
   private talkRelay: TalkRelay | undefined
+  /** Talk ids of pending posts being deposited on the host's relays right now. */
+  private readonly relaying = new Set<string>()
 
   /** How pending posts reach an offline host through its relays (the relay client); undefined: they wait. */
   setTalkRelay (f: TalkRelay | undefined): void { this.talkRelay = f }
@@ -664,9 +666,11 @@ export class Places {
     const names = (peers: string[]): Delivery => ({ state: 'relayed', relays: peers.map((peer) => this.d.contacts.byPeer(peer)?.petname ?? peer).sort() })
     const cur = this.db.get<PendingPost>('pending', [p.id, talk])
     if (cur?.relayed !== undefined && cur.relayed.length > 0) return names(cur.relayed)
-    if (this.talkRelay === undefined || cur === undefined) return { state: 'local' }
+    // one deposit at a time per post: the periodic flush may come by while post() still deposits
+    if (this.talkRelay === undefined || cur === undefined || this.relaying.has(talk)) return { state: 'local' }
+    this.relaying.add(talk)
     let held: string[]
-    try { held = await this.talkRelay(p, message) } catch { held = [] }
+    try { held = await this.talkRelay(p, message) } catch { held = [] } finally { this.relaying.delete(talk) }
     const tried = Date.now()
     await this.db.write((tx) => {
       const now = tx.get<PendingPost>('pending', [p.id, talk])
@@ -984,7 +988,8 @@ export class Places {
           await s.write(encodeWire('_notice_place_keys', { _sealed: sealTo(this.d.sodium, Buffer.from(member.ego, 'hex'), keys) }))
           return
         }
-        case '_request_place_replay': return await this.onReplay(s, peer, placeId, wireNumber(req, '_from'), wireNumber(req, '_to'))
+        // no :_to (older nodes always send one): up to the head
+        case '_request_place_replay': return await this.onReplay(s, peer, placeId, wireNumber(req, '_from'), req.fields.has('_to') ? wireNumber(req, '_to') : 0)
         default: throw new SecushareError('PLACE_WIRE_INVALID', `unknown request ${req.method}`)
       }
     } catch (e) {

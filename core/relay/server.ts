@@ -1,6 +1,7 @@
 /**
  * The relay side of `/secushare/relay/1.0.0` (protocol/relay-wire.ts, docs/relays.md): keeps
- * sealed blobs for contacts until the recipient fetches and acknowledges them or they expire.
+ * sealed blobs until the recipient (a contact) fetches and acknowledges them or they expire.
+ * Contacts deposit within their share; anyone else within the strangers' pool (protocol/limits.ts).
  *
  * What it stores (sub-databases relay_blobs, relay_expiry): tag, blob, expiry, and a depositor mark
  * that only this run of the relay can read (below) — nothing else. It never holds an ego or place
@@ -22,7 +23,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
 import {
   DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_FRAME_BYTES, MAX_RELAY_FETCH_BLOBS, MAX_RELAY_REQUESTS_PER_STREAM, MAX_RELAY_STREAMS,
-  MAX_RELAY_TRACKED_PEERS, RELAY_DEPOSIT_BURST, RELAY_DEPOSITOR_SHARE_DIVISOR, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_KEY_BYTES, RELAY_TAG_BYTES
+  MAX_RELAY_STRANGERS, MAX_RELAY_TRACKED_PEERS, RELAY_DEPOSIT_BURST, RELAY_DEPOSITOR_SHARE_DIVISOR, RELAY_STRANGER_SHARE_DIVISOR, RELAY_STRANGERS_SHARE_DIVISOR, RELAY_DEPOSITS_PER_SECOND, RELAY_GC_BATCH, RELAY_KEY_BYTES, RELAY_TAG_BYTES
 } from '../../protocol/limits.js'
 import { decodeRelay, encodeRelay, readAckKeys, readDeposit, readFetchTags, relayText, RELAY_PROTOCOL, type WireMessage } from '../../protocol/relay-wire.js'
 import type { FrameStream } from '../net/framing.js'
@@ -46,7 +47,10 @@ export type ExpiryValue = number | [size: number, slot: number, check: number]
 export interface RelayServerDeps {
   store: Store
   net: NetNode
-  /** Whether this peer may deposit, fetch and acknowledge (the node's contacts). */
+  /**
+   * Whether this peer is one of the node's contacts: they fetch and acknowledge, and deposit within
+   * their share; anyone else deposits only within the strangers' pool (RELAY_STRANGERS_SHARE_DIVISOR).
+   */
   allowed: (peer: string) => boolean
   /** Total bytes kept for others; 0: this node relays for nobody. */
   quotaBytes?: number
@@ -76,7 +80,10 @@ export class RelayServer {
    * (what the marks on disk carry) and bytes held. `slots` maps a slot back to the depositor; a
    * depositor whose bytes reach 0 frees its slot (no blob carries it any more).
    */
-  private readonly perPeer = new Map<string, { slot: number, bytes: number }>()
+  private readonly perPeer = new Map<string, { slot: number, bytes: number, stranger: boolean }>()
+  /** Bytes held for depositors that are not contacts, and how many of them hold any. */
+  private strangerBytes = 0
+  private strangers = 0
   private readonly slots: Array<string | undefined> = []
   private readonly freeSlots: number[] = []
   /** Keys the depositor marks of this run; never written anywhere. */
@@ -193,23 +200,37 @@ export class RelayServer {
     b.tokens -= 1
   }
 
-  /** Checks, in order: contact, rate, layout and size, quota (total, then this depositor's share); then stores durably. */
+  /**
+   * Checks, in order: relaying at all, rate, layout and size, quota (total; for a stranger the
+   * strangers' pool and their number; then this depositor's share); then stores durably.
+   */
   async deposit (peer: string, req: WireMessage): Promise<{ key: Uint8Array, expires: number }> {
-    if (this.quotaBytes === 0 || !this.d.allowed(peer)) throw new SecushareError('RELAY_REFUSED', 'this node relays only for its contacts')
+    if (this.quotaBytes === 0) throw new SecushareError('RELAY_REFUSED', 'this node relays for nobody')
+    const stranger = !this.d.allowed(peer)
     this.takeToken(peer)
     const { tag, blob, ttlS } = readDeposit(req)
     const size = blob.length
     if (this.usedBytes + size > this.quotaBytes) {
       throw new SecushareError('RELAY_QUOTA_EXCEEDED', `the relay is full (${this.usedBytes} of ${this.quotaBytes} bytes used)`, { scope: 'total', quota: this.quotaBytes })
     }
-    const share = Math.floor(this.quotaBytes / RELAY_DEPOSITOR_SHARE_DIVISOR)
-    const mine = this.perPeer.get(peer)?.bytes ?? 0
+    const held = this.perPeer.get(peer)
+    if (stranger) {
+      const pool = Math.floor(this.quotaBytes / RELAY_STRANGERS_SHARE_DIVISOR)
+      if (this.strangerBytes + size > pool) {
+        throw new SecushareError('RELAY_QUOTA_EXCEEDED', `what this relay keeps for non-contacts is full (${this.strangerBytes} of ${pool} bytes)`, { scope: 'strangers', quota: pool })
+      }
+      if (held === undefined && this.strangers >= MAX_RELAY_STRANGERS) {
+        throw new SecushareError('RELAY_QUOTA_EXCEEDED', `this relay keeps blobs of at most ${MAX_RELAY_STRANGERS} non-contacts at once`, { scope: 'strangers', limit: 'MAX_RELAY_STRANGERS' })
+      }
+    }
+    const share = Math.floor(this.quotaBytes / (stranger ? RELAY_STRANGER_SHARE_DIVISOR : RELAY_DEPOSITOR_SHARE_DIVISOR))
+    const mine = held?.bytes ?? 0
     if (mine + size > share) {
       throw new SecushareError('RELAY_QUOTA_EXCEEDED', `your share of this relay is full (${mine} of ${share} bytes)`, { scope: 'depositor', quota: share })
     }
     // reserve before waiting for the disk, so concurrent deposits cannot overshoot the quota
     this.usedBytes += size
-    const slot = this.reserve(peer, size)
+    const slot = this.reserve(peer, size, stranger)
     const key = crypto.getRandomValues(new Uint8Array(RELAY_KEY_BYTES))
     const expires = this.now() + Math.min(ttlS, this.expiryS) * 1000
     const t = hex(tag)
@@ -230,15 +251,17 @@ export class RelayServer {
   }
 
   /** Adds bytes to a depositor's count, giving it a slot if it has none; returns the slot. */
-  private reserve (peer: string, size: number): number {
+  private reserve (peer: string, size: number, stranger: boolean): number {
     let p = this.perPeer.get(peer)
     if (p === undefined) {
+      if (stranger) this.strangers++
       const slot = this.freeSlots.pop() ?? this.slots.length
       this.slots[slot] = peer
-      p = { slot, bytes: 0 }
+      p = { slot, bytes: 0, stranger }
       this.perPeer.set(peer, p)
     }
     p.bytes += size
+    if (p.stranger) this.strangerBytes += size
     return p.slot
   }
 
@@ -246,7 +269,9 @@ export class RelayServer {
     const p = this.perPeer.get(peer)
     if (p === undefined) return
     p.bytes -= size
+    if (p.stranger) this.strangerBytes -= size
     if (p.bytes > 0) return
+    if (p.stranger) this.strangers--
     this.perPeer.delete(peer)
     this.slots[p.slot] = undefined
     this.freeSlots.push(p.slot)
