@@ -6,8 +6,23 @@
 import assert from 'node:assert/strict'
 import { connect as netConnect, type Socket } from 'node:net'
 import { newToken } from '../core/rpc/auth.js'
-import { AuthLimiter, startRpcServer, type RpcServer } from '../core/rpc/server.js'
-import { MAX_RPC_AUTH_TRACKED_ADDRESSES, MAX_RPC_PENDING_SOCKETS, RPC_AUTH_BLOCK_MS, RPC_AUTH_FAILURE_LIMIT, RPC_AUTH_FAILURE_WINDOW_MS } from '../protocol/limits.js'
+import { AuthLimiter, mayWriteEvents, startRpcServer, tooFarBehind, type RpcServer } from '../core/rpc/server.js'
+import { MAX_RPC_AUTH_TRACKED_ADDRESSES, MAX_RPC_CLIENT_BUFFERED_BYTES, RPC_EVENT_SEND_BUFFERED_BYTES, MAX_RPC_PENDING_SOCKETS, RPC_AUTH_BLOCK_MS, RPC_AUTH_FAILURE_LIMIT, RPC_AUTH_FAILURE_WINDOW_MS } from '../protocol/limits.js'
+
+describe('RPC limits: clients that fall behind', () => {
+  // what the socket has not taken yet (ws's bufferedAmount) depends on the OS's buffers, so the
+  // limits are checked on the server's two decisions here; test/rpc.test.ts drops a real client
+  // that stops reading, and test/rpc-events.test.ts keeps a slow one's events bounded
+  it(`a client up to MAX_RPC_CLIENT_BUFFERED_BYTES (${MAX_RPC_CLIENT_BUFFERED_BYTES}) behind is sent to; one byte more is dropped`, () => {
+    assert.equal(tooFarBehind(MAX_RPC_CLIENT_BUFFERED_BYTES), false)
+    assert.equal(tooFarBehind(MAX_RPC_CLIENT_BUFFERED_BYTES + 1), true)
+  })
+
+  it(`events are written while fewer than RPC_EVENT_SEND_BUFFERED_BYTES (${RPC_EVENT_SEND_BUFFERED_BYTES}) wait in the socket`, () => {
+    assert.equal(mayWriteEvents(RPC_EVENT_SEND_BUFFERED_BYTES - 1), true)
+    assert.equal(mayWriteEvents(RPC_EVENT_SEND_BUFFERED_BYTES), false)
+  })
+})
 
 describe('RPC limits: failed authentications (AuthLimiter)', () => {
   const T0 = 1_000_000

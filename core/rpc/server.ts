@@ -208,6 +208,11 @@ export class AuthLimiter {
   }
 }
 
+/** A client this many bytes behind (written, not yet taken by its socket) is dropped (1013), not sent more. */
+export const tooFarBehind = (buffered: number): boolean => buffered > MAX_RPC_CLIENT_BUFFERED_BYTES
+/** Queued events are written to a client only while fewer bytes than this wait in its socket. */
+export const mayWriteEvents = (buffered: number): boolean => buffered < RPC_EVENT_SEND_BUFFERED_BYTES
+
 function hostForUrl (host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
@@ -356,7 +361,7 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
 
   const send = (c: Client, text: string): void => {
     if (c.ws.readyState !== WebSocket.OPEN) return
-    if (c.ws.bufferedAmount > MAX_RPC_CLIENT_BUFFERED_BYTES) {
+    if (tooFarBehind(c.ws.bufferedAmount)) {
       drop(c, 1013, 'client too slow')
       return
     }
@@ -519,7 +524,7 @@ export async function startRpcServer (opts: RpcServerOptions): Promise<RpcServer
     c.pumpScheduled = true
     setImmediate(() => {
       c.pumpScheduled = false
-      while (c.ws.readyState === WebSocket.OPEN && !c.dropping && c.ws.bufferedAmount < RPC_EVENT_SEND_BUFFERED_BYTES) {
+      while (c.ws.readyState === WebSocket.OPEN && !c.dropping && mayWriteEvents(c.ws.bufferedAmount)) {
         let text: string | undefined
         const status = wantsStatus(c) ? c.events.takeStatus() : undefined
         if (status !== undefined) {
