@@ -40,7 +40,7 @@ export class Contacts {
 
   constructor (private readonly deps: HandshakeDeps, private readonly defaultEgo: string) {
     this.book = new ContactBook(deps.store)
-    this.redial = new Redialer(deps.net, this.book)
+    this.redial = new Redialer(deps.net, { peers: () => this.book.list().map((c) => c.peerId), addrs: (peer) => this.book.byPeer(peer)?.addrs })
   }
 
   private get net (): NetNode {

@@ -1,22 +1,35 @@
 /**
- * Keeps contacts connected: dials every contact that is not connected, with exponential backoff
- * (REDIAL_MIN_MS doubling up to REDIAL_MAX_MS, with ±20% jitter so restarted nodes do not dial in
- * lockstep), starting over at the minimum when a contact disconnects or is seen on the LAN.
+ * Keeps peers connected: dials every peer it is given that is not connected, with exponential
+ * backoff (`minMs` doubling up to `maxMs`, with ±20% jitter so restarted nodes do not dial in
+ * lockstep), starting over at the minimum when the peer disconnects or is seen on the LAN. Used
+ * for contacts (core/contacts/contacts.ts) and for the hosts of places that are not contacts
+ * (core/places/places.ts).
  */
 import type { NetNode } from '../net/node.js'
-import type { ContactBook, ContactRecord } from './book.js'
 
 export const REDIAL_MIN_MS = 1000
 export const REDIAL_MAX_MS = 5 * 60_000
 
+export interface RedialPeers {
+  /** The peers to keep connected (dialled at start). */
+  peers: () => string[]
+  /** Where to dial a peer (the peer store's addresses are added); undefined: no longer to be dialled. */
+  addrs: (peerId: string) => string[] | undefined
+}
+
 export class Redialer {
   private readonly timers = new Map<string, { timer: NodeJS.Timeout, delay: number }>()
   private stopped = false
+  private readonly minMs: number
+  private readonly maxMs: number
 
-  constructor (private readonly net: NetNode, private readonly book: ContactBook) {}
+  constructor (private readonly net: NetNode, private readonly who: RedialPeers, backoff: { minMs?: number, maxMs?: number } = {}) {
+    this.minMs = backoff.minMs ?? REDIAL_MIN_MS
+    this.maxMs = backoff.maxMs ?? REDIAL_MAX_MS
+  }
 
   start (): void {
-    for (const c of this.book.list()) this.schedule(c.peerId, 0)
+    for (const peer of this.who.peers()) this.schedule(peer, 0)
   }
 
   stop (): void {
@@ -25,15 +38,15 @@ export class Redialer {
     this.timers.clear()
   }
 
-  /** Dial `peerId` after `delay` ms (keeping an earlier pending attempt if there is one). */
-  schedule (peerId: string, delay = REDIAL_MIN_MS): void {
+  /** Dial `peerId` after `delay` ms (default the minimum; an earlier pending attempt is kept). */
+  schedule (peerId: string, delay = this.minMs): void {
     if (this.stopped || this.net.isConnected(peerId)) return
     const pending = this.timers.get(peerId)
     if (pending !== undefined) {
       if (delay >= pending.delay) return
       clearTimeout(pending.timer)
     }
-    const timer = setTimeout(() => { void this.attempt(peerId, Math.max(delay, REDIAL_MIN_MS)).catch(() => {}) }, delay)
+    const timer = setTimeout(() => { void this.attempt(peerId, Math.max(delay, this.minMs)).catch(() => {}) }, delay)
     timer.unref()
     this.timers.set(peerId, { timer, delay })
   }
@@ -51,13 +64,13 @@ export class Redialer {
   private async attempt (peerId: string, delay: number): Promise<void> {
     this.timers.delete(peerId)
     if (this.stopped) return // before touching the store, which closes after this stops
-    const contact: ContactRecord | undefined = this.book.byPeer(peerId)
-    if (contact === undefined || this.net.isConnected(peerId)) return
+    const addrs = this.who.addrs(peerId)
+    if (addrs === undefined || this.net.isConnected(peerId)) return
     try {
-      await this.net.dial(peerId, [...new Set([...contact.addrs, ...this.net.knownAddrs(peerId)])])
+      await this.net.dial(peerId, [...new Set([...addrs, ...this.net.knownAddrs(peerId)])])
     } catch {
       if (this.stopped) return
-      const next = Math.min(delay * 2, REDIAL_MAX_MS)
+      const next = Math.min(delay * 2, this.maxMs)
       const jittered = Math.round(next * (0.8 + Math.random() * 0.4))
       const timer = setTimeout(() => { void this.attempt(peerId, next).catch(() => {}) }, jittered)
       timer.unref()

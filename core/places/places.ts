@@ -9,6 +9,7 @@ import { MAX_FRAME_BYTES, MAX_PLACE_STREAMS, MAX_REPLAY_BATCH } from '../../prot
 import { decodePlaceMessage, encodePlaceMessage, type PlaceMessage, type StateOp } from '../../protocol/place-message.js'
 import { decodeWire, encodeWire, PLACE_PROTOCOL, throwIfFailure, wireBytes, wireNumber, type WireMessage, type WireValue } from '../../protocol/place-wire.js'
 import type { ContactBook, ContactRecord } from '../contacts/book.js'
+import { Redialer } from '../contacts/redial.js'
 import type { Sodium } from '../crypto/sodium.js'
 import type { Ego } from '../identity/ego.js'
 import type { SealedSecret } from '../identity/keystore.js'
@@ -30,10 +31,10 @@ export const WIRE_TIMEOUT_MS = 10_000
 /** Pending posts are retried this often while the host is unreachable. */
 export const PENDING_RETRY_MS = 2_000
 /**
- * The host of a place I am in, not connected and not my contact (contacts are redialled by
- * core/contacts/redial.ts), is dialled after this long, then twice as long each time, up to
- * HOST_REDIAL_MAX_MS (±20% jitter): nobody else would dial it, and without it a guest neither
- * catches up nor delivers its pending posts.
+ * The host of a place I am in, not my contact (contacts have their own Redialer), is dialled at
+ * start and after it disconnects, after this long, then twice as long each time, up to
+ * HOST_REDIAL_MAX_MS (core/contacts/redial.ts): nobody else would dial it, and without it a guest
+ * neither catches up nor delivers its pending posts.
  */
 export const HOST_REDIAL_MIN_MS = 2_000
 export const HOST_REDIAL_MAX_MS = 5 * 60_000
@@ -106,6 +107,8 @@ export class Places {
   private stopped = false
   private readonly hostedListeners = new Set<HostedListener>()
   private readonly joinedListeners = new Set<(hostPeer: string) => void>()
+  /** Keeps the hosts of my places connected when they are not my contacts (redialledHosts). */
+  private readonly hostRedial: Redialer
 
   readonly entries: Entries
 
@@ -116,6 +119,18 @@ export class Places {
       hostAddrs: (p) => this.hostAddrs(p), invite: async (p, to) => { await this.inviteEgo(p, to) },
       ask: async (peer, addrs, method, fields) => await this.ask(peer, addrs, method, fields)
     })
+    this.hostRedial = new Redialer(d.net, {
+      peers: () => [...new Set(this.redialledHosts().map((p) => p.hostPeer))],
+      addrs: (peer) => {
+        const places = this.redialledHosts().filter((p) => p.hostPeer === peer)
+        return places.length === 0 ? undefined : places.flatMap((p) => this.hostAddrs(p))
+      }
+    }, { minMs: HOST_REDIAL_MIN_MS, maxMs: HOST_REDIAL_MAX_MS })
+  }
+
+  /** Places whose host I keep connected myself: I am a guest, and the host is not my contact. */
+  private redialledHosts (): PlaceRecord[] {
+    return this.all().filter((p) => p.role === 'guest' && !p.left && !p.closed && this.d.contacts.byEgo(p.hostEgo) === undefined)
   }
 
   /** Where the host of a place I am in listens, as far as I know. */
@@ -128,17 +143,19 @@ export class Places {
   async start (): Promise<void> {
     await this.d.net.handle(PLACE_PROTOCOL, async (stream) => { await this.answer(stream) }, { maxInboundStreams: MAX_PLACE_STREAMS })
     for (const p of this.all()) if (!p.left) this.subscribe(p)
+    this.unsubscribe.push(this.d.net.on('peer:disconnect', (peer) => {
+      if (this.redialledHosts().some((p) => p.hostPeer === peer)) this.hostRedial.schedule(peer)
+    }))
+    this.hostRedial.start()
     this.unsubscribe.push(this.d.net.on('peer:connect', (peer) => {
+      this.hostRedial.connected(peer)
       for (const p of this.all()) {
         if (p.role !== 'guest' || p.left) continue
         if (p.hostPeer === peer || this.members(p.id).some((m) => m.peerId === peer)) void this.catchUp(p.id).catch(() => {})
       }
       void this.flushPending().catch(() => {})
     }))
-    this.pendingTimer = setInterval(() => {
-      this.redialHosts()
-      void this.flushPending().catch(() => {})
-    }, PENDING_RETRY_MS)
+    this.pendingTimer = setInterval(() => { void this.flushPending().catch(() => {}) }, PENDING_RETRY_MS)
     this.pendingTimer.unref()
     this.catchUpTimer = setInterval(() => {
       for (const p of this.all()) if (p.role === 'guest' && !p.left && this.d.net.isConnected(p.hostPeer)) void this.catchUp(p.id).catch(() => {})
@@ -170,6 +187,7 @@ export class Places {
 
   stop (): void {
     this.stopped = true
+    this.hostRedial.stop()
     clearInterval(this.pendingTimer)
     clearInterval(this.rotationTimer)
     clearInterval(this.catchUpTimer)
@@ -695,29 +713,6 @@ export class Places {
   }
 
   private flushing = false
-  /** Per host peer (see HOST_REDIAL_MIN_MS): when to dial next, and the delay after that. */
-  private readonly hostDials = new Map<string, { at: number, delay: number }>()
-
-  private redialHosts (): void {
-    if (this.stopped) return
-    const hosts = new Map<string, Set<string>>()
-    for (const p of this.all()) {
-      if (p.role !== 'guest' || p.left || p.closed || this.d.contacts.byEgo(p.hostEgo) !== undefined) continue
-      const addrs = hosts.get(p.hostPeer) ?? new Set<string>()
-      for (const a of [...this.hostAddrs(p), ...this.d.net.knownAddrs(p.hostPeer)]) addrs.add(a)
-      hosts.set(p.hostPeer, addrs)
-    }
-    for (const peer of this.hostDials.keys()) if (!hosts.has(peer)) this.hostDials.delete(peer)
-    const now = Date.now()
-    for (const [peer, addrs] of hosts) {
-      if (this.d.net.isConnected(peer)) { this.hostDials.delete(peer); continue }
-      const next = this.hostDials.get(peer) ?? { at: 0, delay: HOST_REDIAL_MIN_MS }
-      if (now < next.at || addrs.size === 0) continue
-      this.hostDials.set(peer, { at: now + next.delay * (0.8 + 0.4 * Math.random()), delay: Math.min(next.delay * 2, HOST_REDIAL_MAX_MS) })
-      void this.d.net.dial(peer, [...addrs]).catch(() => {})
-    }
-  }
-
   async flushPending (): Promise<void> {
     if (this.flushing || this.stopped) return
     this.flushing = true
@@ -754,13 +749,6 @@ export class Places {
     t.unref()
   }
 
-  private readonly catchingUp = new Map<string, { run: Promise<number>, again: boolean }>()
-
-  /**
-   * Asks the host (or any connected member) for what I miss, and stores it. One catch-up per place
-   * at a time: asked again while one runs, it runs once more after it (what the first one asked
-   * for may be older than what made the second ask).
-   */
   /** The host refused me as a non-member: the place is left, as a `_notice_place_leave` naming me leaves it. */
   private async removedByHost (placeId: string): Promise<void> {
     await this.db.write((tx) => {
@@ -769,6 +757,13 @@ export class Places {
     })
   }
 
+  private readonly catchingUp = new Map<string, { run: Promise<number>, again: boolean }>()
+
+  /**
+   * Asks the host (or any connected member) for what I miss, and stores it. One catch-up per place
+   * at a time: asked again while one runs, it runs once more after it (what the first one asked
+   * for may be older than what made the second ask).
+   */
   async catchUp (placeId: string): Promise<number> {
     const running = this.catchingUp.get(placeId)
     if (running !== undefined) {
