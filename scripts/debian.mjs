@@ -1,5 +1,6 @@
 // Debian packages a command needs (scripts/*-packages.txt, one per line): installs the missing ones
 // with apt-get when running as root or with password-less sudo; otherwise throws, naming them.
+// Also the two ways the build scripts run a program (`ok`, `run`).
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -7,8 +8,10 @@ import { fileURLToPath } from 'node:url'
 
 const scripts = dirname(fileURLToPath(import.meta.url))
 
-const ok = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'ignore', ...opts }).status === 0
-const run = (cmd, args, opts = {}) => {
+/** Whether the program runs and exits 0 (its output discarded). */
+export const ok = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'ignore', ...opts }).status === 0
+/** Runs the program with its output shown; throws unless it exits 0. */
+export const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal ?? r.error?.message})`)
 }

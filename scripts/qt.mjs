@@ -5,18 +5,12 @@
 import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ensurePackages, packageList } from './debian.mjs'
+import { ensurePackages, ok, packageList, run } from './debian.mjs'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const buildDir = join(root, 'build')
 
 export const qtPackages = () => packageList('qt-packages.txt')
-
-const ok = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'ignore', ...opts }).status === 0
-const run = (cmd, args, opts = {}) => {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal ?? r.error?.message})`)
-}
 
 /** Installs what is missing, or throws with the command to run (off Debian, CMake says whether Qt is there). */
 export function ensureQtPackages (log) {
