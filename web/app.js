@@ -113,10 +113,8 @@ async function start (objects) {
   show('app')
   for (const p of ['peers', 'contacts', 'contactsOnline', 'unread']) node[p + 'Changed'].connect(renderStatus)
   node.unreadByPlaceChanged.connect(() => { loadPlaces().catch(report) })
-  svc.message.connect((m) => {
-    if (current && m.place === current) loadNew().catch(report)
-    else loadPlaces().catch(report)
-  })
+  // other places' unread counts follow node.unreadByPlace (above)
+  svc.message.connect((m) => { if (current && m.place === current) loadNew().catch(report) })
   for (const s of ['placeJoined', 'placeCreated']) svc[s].connect(() => { loadPlaces().catch(report) })
   for (const s of ['contactOnline', 'contactOffline']) svc[s].connect(() => { loadContacts().catch(report) })
   renderStatus()
@@ -149,6 +147,7 @@ async function loadPlaces () {
     ul.append(li)
   }
   $('places-empty').hidden = places.length > 0
+  return places
 }
 
 async function loadContacts () {
@@ -168,13 +167,12 @@ async function openPlace (place) {
   lastShown = 0
   setReply(null)
   $('feed').replaceChildren()
-  const info = (await call('placeList')).find((p) => p.place === place)
+  const info = (await loadPlaces()).find((p) => p.place === place)
   $('place-title').textContent = info ? (info.dm ? '@' + info.dm : info.name) : place.slice(0, 12)
   const state = await call('placeState', { place })
   $('topic').textContent = typeof state._topic === 'string' ? state._topic : ''
   $('composer').hidden = !info || info.closed
   await loadNew()
-  await loadPlaces()
 }
 
 async function loadNew () {
