@@ -54,7 +54,8 @@ QtObject {
             HOST_UNREACHABLE: qsTr("The place's host cannot be reached right now."),
             NOT_HOST: qsTr("Only the place's host can do that."),
             PLACE_CLOSED: qsTr("This place is closed."),
-            INVALID_ARGUMENT: qsTr("Something in the form is missing or malformed.")
+            INVALID_ARGUMENT: qsTr("Something in the form is missing or malformed."),
+            LIMIT_EXCEEDED: qsTr("That is longer or larger than allowed.")
         }
         const text = texts[e && e.code] || (e && e.message) || qsTr("Something went wrong.")
         return e && e.code ? qsTr("%1 (%2)").arg(text).arg(e.code) : text

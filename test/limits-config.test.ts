@@ -28,6 +28,6 @@ describe('limits: daemon configuration and identities', () => {
 
   it('MAX_NICK_BYTES: a nick of that many bytes is taken, one more byte is refused', () => {
     assert.equal(validateNick('é'.repeat(MAX_NICK_BYTES / 2)), 'é'.repeat(MAX_NICK_BYTES / 2))
-    assert.ok(invalid(() => validateNick('é'.repeat(MAX_NICK_BYTES / 2) + 'x')))
+    assert.throws(() => validateNick('é'.repeat(MAX_NICK_BYTES / 2) + 'x'), (e: unknown) => isSecushareError(e, 'LIMIT_EXCEEDED') && e.detail.limit === 'MAX_NICK_BYTES')
   })
 })

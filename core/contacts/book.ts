@@ -9,7 +9,7 @@
  * Petnames are what *I* call someone: 1–64 bytes, no dots (dots separate the labels of names such
  * as `carol.bob`), no spaces or control characters.
  */
-import { SecushareError } from '../../protocol/errors.js'
+import { limitExceeded, SecushareError } from '../../protocol/errors.js'
 import { MAX_PETNAME_BYTES } from '../../protocol/limits.js'
 import { egoIdOf } from '../identity/ego.js'
 import type { Store, WriteTx } from '../store/lmdb.js'
@@ -37,7 +37,8 @@ export interface InviteRecord {
 }
 
 export function validatePetname (name: string): string {
-  if (name.length === 0 || Buffer.byteLength(name) > MAX_PETNAME_BYTES) {
+  if (Buffer.byteLength(name) > MAX_PETNAME_BYTES) throw limitExceeded('MAX_PETNAME_BYTES', MAX_PETNAME_BYTES, Buffer.byteLength(name))
+  if (name.length === 0) {
     throw new SecushareError('INVALID_ARGUMENT', `a petname has 1 to ${MAX_PETNAME_BYTES} bytes`)
   }
   // eslint-disable-next-line no-control-regex

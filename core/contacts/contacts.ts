@@ -4,7 +4,7 @@
  * trusted or dialled; contacts found there are dialled at once.
  */
 import { CONTACT_PROTOCOL } from '../../protocol/contact.js'
-import { isSecushareError, SecushareError } from '../../protocol/errors.js'
+import { isSecushareError, limitExceeded, SecushareError } from '../../protocol/errors.js'
 import { decodeInvite, encodeInvite, INVITE_SECRET_BYTES } from '../../protocol/invite.js'
 import { DEFAULT_INVITE_TTL_S, MAX_HANDSHAKE_STREAMS, MAX_INVITE_TTL_S, MAX_NEARBY_PEERS } from '../../protocol/limits.js'
 import { egoIdOf, type Ego } from '../identity/ego.js'
@@ -123,9 +123,8 @@ export class Contacts {
   /** A one-time invite link for `ego` (default: the default identity), valid for `ttlSeconds`. */
   async invite (opts: { ttlSeconds?: number, ego?: string } = {}): Promise<{ link: string, expires: number, ego: string, peerId: string, addrs: string[] }> {
     const ttl = opts.ttlSeconds ?? DEFAULT_INVITE_TTL_S
-    if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_INVITE_TTL_S) {
-      throw new SecushareError('INVALID_ARGUMENT', `an invite lives 1 to ${MAX_INVITE_TTL_S} seconds`)
-    }
+    if (!Number.isInteger(ttl) || ttl < 1) throw new SecushareError('INVALID_ARGUMENT', `an invite lives 1 to ${MAX_INVITE_TTL_S} seconds`)
+    if (ttl > MAX_INVITE_TTL_S) throw limitExceeded('MAX_INVITE_TTL_S', MAX_INVITE_TTL_S, ttl)
     const self = this.ego(opts.ego)
     const secret = this.deps.sodium.randomBytes(INVITE_SECRET_BYTES)
     const now = Date.now()

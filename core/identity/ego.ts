@@ -4,7 +4,7 @@
  * RPC and invite links show. The libp2p peer key is a different key (net/peer-key.ts): the network
  * address of a node never reveals which ego it serves.
  */
-import { SecushareError } from '../../protocol/errors.js'
+import { limitExceeded, SecushareError } from '../../protocol/errors.js'
 import type { Sodium } from '../crypto/sodium.js'
 import { MAX_NICK_BYTES } from '../../protocol/limits.js'
 
@@ -41,7 +41,7 @@ export function nymFromId (id: string): Nym {
 export function validateNick (nick: string): string {
   const n = nick.trim()
   if (n.length === 0) throw new SecushareError('INVALID_ARGUMENT', 'a nick may not be empty')
-  if (Buffer.byteLength(n) > MAX_NICK_BYTES) throw new SecushareError('INVALID_ARGUMENT', `a nick has at most ${MAX_NICK_BYTES} bytes`)
+  if (Buffer.byteLength(n) > MAX_NICK_BYTES) throw limitExceeded('MAX_NICK_BYTES', MAX_NICK_BYTES, Buffer.byteLength(n))
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(n)) throw new SecushareError('INVALID_ARGUMENT', 'a nick may not contain control characters')
   return n

@@ -6,7 +6,7 @@
  * Requests are signed by the requester's ego over the place, the time and its node's peer id
  * (protocol/place-entry.ts), checked cheap things first, and bounded per place.
  */
-import { SecushareError } from '../../protocol/errors.js'
+import { limitExceeded, SecushareError } from '../../protocol/errors.js'
 import { LABEL } from '../../protocol/labels.js'
 import { MAX_ENTRY_CLOCK_SKEW_MS, MAX_ENTRY_TEXT_BYTES, MAX_INVITE_ADDRS, MAX_PENDING_ENTRIES } from '../../protocol/limits.js'
 import { decodePlaceAddress, encodePlaceAddress, type PlaceAddress } from '../../protocol/place-address.js'
@@ -63,7 +63,7 @@ export class Entries {
   /** The same, for an address already decoded (or resolved from a name). */
   async requestTo (a: PlaceAddress, text = ''): Promise<RequestResult> {
     const place = hex(a.place)
-    if (Buffer.byteLength(text) > MAX_ENTRY_TEXT_BYTES) throw new SecushareError('INVALID_ARGUMENT', `the note has at most ${MAX_ENTRY_TEXT_BYTES} bytes`)
+    if (Buffer.byteLength(text) > MAX_ENTRY_TEXT_BYTES) throw limitExceeded('MAX_ENTRY_TEXT_BYTES', MAX_ENTRY_TEXT_BYTES, Buffer.byteLength(text))
     const existing = this.c.db.get<PlaceRecord>('places', place)
     if (existing !== undefined && !existing.left) throw new SecushareError('INVALID_ARGUMENT', `you are already in ${existing.name}`)
     if (a.hostPeer === this.c.net.peerId) throw new SecushareError('INVALID_ARGUMENT', 'this node hosts that place')

@@ -7,7 +7,7 @@
  * of a contact is the current state of its home place (PSYC state, R7), read with `profile show`.
  * Home places are left out of `place list`.
  */
-import { SecushareError } from '../../protocol/errors.js'
+import { limitExceeded, SecushareError } from '../../protocol/errors.js'
 import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES } from '../../protocol/limits.js'
 import type { StateOp } from '../../protocol/place-message.js'
 import type { ContactBook } from '../contacts/book.js'
@@ -145,17 +145,17 @@ export class Profiles {
     const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
     const ops: StateOp[] = []
     if (change.nick !== undefined) {
-      if (change.nick.trim().length === 0 || Buffer.byteLength(change.nick) > MAX_NICK_BYTES) throw new SecushareError('INVALID_ARGUMENT', `a nick has 1 to ${MAX_NICK_BYTES} bytes`)
+      if (change.nick.trim().length === 0) throw new SecushareError('INVALID_ARGUMENT', 'a nick may not be empty')
+      if (Buffer.byteLength(change.nick) > MAX_NICK_BYTES) throw limitExceeded('MAX_NICK_BYTES', MAX_NICK_BYTES, Buffer.byteLength(change.nick))
       ops.push({ op: '=', name: '_nick', value: enc(change.nick.trim()) })
     }
     if (change.description !== undefined) {
-      if (Buffer.byteLength(change.description) > MAX_DESCRIPTION_BYTES) throw new SecushareError('INVALID_ARGUMENT', `a description has at most ${MAX_DESCRIPTION_BYTES} bytes`)
+      if (Buffer.byteLength(change.description) > MAX_DESCRIPTION_BYTES) throw limitExceeded('MAX_DESCRIPTION_BYTES', MAX_DESCRIPTION_BYTES, Buffer.byteLength(change.description))
       ops.push({ op: '=', name: '_description', value: enc(change.description) })
     }
     if (change.avatar !== undefined) {
-      if (change.avatar !== null && (change.avatar.length === 0 || change.avatar.length > MAX_AVATAR_BYTES)) {
-        throw new SecushareError('INVALID_ARGUMENT', `an avatar has 1 to ${MAX_AVATAR_BYTES} bytes (a small image, e.g. 64×64 WebP)`)
-      }
+      if (change.avatar !== null && change.avatar.length === 0) throw new SecushareError('INVALID_ARGUMENT', 'an avatar is not empty (remove it with null)')
+      if (change.avatar !== null && change.avatar.length > MAX_AVATAR_BYTES) throw limitExceeded('MAX_AVATAR_BYTES', MAX_AVATAR_BYTES, change.avatar.length)
       ops.push({ op: '=', name: '_avatar', value: change.avatar ?? new Uint8Array() })
     }
     if (ops.length === 0) throw new SecushareError('INVALID_ARGUMENT', 'nothing to change: give a nick, a description or an avatar')

@@ -98,7 +98,8 @@ export class RemoteUi {
 
   /** A new pairing code valid `ttlSeconds` (PAIR_TTL_MIN_S..PAIR_TTL_MAX_S) for a UI called `name`. */
   createCode (ttlSeconds: number = PAIR_TTL_DEFAULT_S, name = 'ui'): PairingCode {
-    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < PAIR_TTL_MIN_S || ttlSeconds > PAIR_TTL_MAX_S) {
+    if (Number.isSafeInteger(ttlSeconds) && ttlSeconds > PAIR_TTL_MAX_S) throw limitExceeded('PAIR_TTL_MAX_S', PAIR_TTL_MAX_S, ttlSeconds)
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < PAIR_TTL_MIN_S) {
       throw new SecushareError('INVALID_ARGUMENT', `a pairing code lives ${PAIR_TTL_MIN_S} to ${PAIR_TTL_MAX_S} seconds, not ${String(ttlSeconds)}`)
     }
     checkTokenName(name)

@@ -70,7 +70,7 @@ import type { ContactInfo, Contacts, NearbyPeer } from '../contacts/contacts.js'
 import type { FeedItem, PlaceInfo, Places, PostResult } from '../places/places.js'
 import type { EntryInfo, RequestResult } from '../places/entries.js'
 import { MAX_AVATAR_BYTES, MAX_DESCRIPTION_BYTES, MAX_NICK_BYTES, type Profile, type Profiles } from '../places/profiles.js'
-import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS, MAX_NAME_DEPTH, MAX_REACTION_BYTES } from '../../protocol/limits.js'
+import { MAX_ENTRY_TEXT_BYTES, MAX_INVITE_LINK_CHARS, MAX_INVITE_TTL_S, MAX_NAME_DEPTH, MAX_PETNAME_BYTES, MAX_POST_TEXT_BYTES, MAX_REACTION_BYTES } from '../../protocol/limits.js'
 import type { Home, HomeStatus } from '../home/home.js'
 import type { IntroductionInfo, Names, ZoneEntryInfo } from '../names/names.js'
 import type { AcceptResult } from '../names/introductions.js'
@@ -82,7 +82,7 @@ import type { RelayServerStats } from '../relay/server.js'
 import { SUBSCRIBABLE } from './event-bus.js'
 import { PLACE_METHOD } from '../../protocol/place-message.js'
 import { isSecushareError, SecushareError } from '../../protocol/errors.js'
-import { parseParams, v } from './validate.js'
+import { maxBase64BytesLimit, maxBytesLimit, maxCharsLimit, maxValueLimit, parseParams, v } from './validate.js'
 import type { RemoteUi } from './remote.js'
 import { MAX_UI_TOKEN_NAME_BYTES, PAIR_TTL_MAX_S, PAIR_TTL_MIN_S } from '../../protocol/limits.js'
 
@@ -100,7 +100,7 @@ export interface DaemonStatus extends HomeStatus {
   rpc: string | null
 }
 
-const Petname = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
+const Petname = v.pipe(v.string(), v.minLength(1), maxBytesLimit('MAX_PETNAME_BYTES', MAX_PETNAME_BYTES))
 /**
  * Where a contact is expected: its petname, or a name (`dave.bob`: "dave" in the zone of the one I
  * call "bob") that resolves to the key of one of my contacts. Petnames have no dots.
@@ -115,8 +115,8 @@ const PlaceRef = v.pipe(v.string(), v.minLength(1), v.maxLength(128))
 const Who = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const History = v.picklist(['none', 'recent', 'all'])
 const MessageId = v.pipe(v.number(), v.integer(), v.minValue(1))
-const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024))
-const Reaction = v.pipe(v.string(), v.minLength(1), v.maxBytes(MAX_REACTION_BYTES), v.regex(/^[^\r\n]*$/, 'a reaction is one line'))
+const Text = v.pipe(v.string(), v.minLength(1), maxBytesLimit('MAX_POST_TEXT_BYTES', MAX_POST_TEXT_BYTES))
+const Reaction = v.pipe(v.string(), v.minLength(1), maxBytesLimit('MAX_REACTION_BYTES', MAX_REACTION_BYTES), v.regex(/^[^\r\n]*$/, 'a reaction is one line'))
 const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(8 * 65))
 const RecordTypeP = v.picklist(['PKEY', 'PLACE', 'NICK', 'RELAY', 'PEER'])
 const Hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'an ego id is 64 lowercase hex digits'))
@@ -161,7 +161,7 @@ export function createService (d: ServiceDeps) {
       return { added: await d.relays.fetchAll() }
     },
     async inviteCreate (params?: { ttlSeconds?: number }): Promise<{ link: string, expires: number, ego: string, peerId: string, addrs: string[] }> {
-      const p = parseParams('inviteCreate', v.optional(v.strictObject({ ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }), {}), params)
+      const p = parseParams('inviteCreate', v.optional(v.strictObject({ ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), maxValueLimit('MAX_INVITE_TTL_S', MAX_INVITE_TTL_S))) }), {}), params)
       return await d.contacts.invite({ ttlSeconds: p.ttlSeconds })
     },
     async contactAdd (params: { link: string, petname: string }): Promise<ContactInfo> {
@@ -220,7 +220,7 @@ export function createService (d: ServiceDeps) {
       return d.places.entries.address(p.place)
     },
     async placeRequest (params: { address: string, text?: string }): Promise<RequestResult> {
-      const p = parseParams('placeRequest', v.strictObject({ address: v.pipe(v.string(), v.maxLength(MAX_INVITE_LINK_CHARS)), text: v.optional(v.pipe(v.string(), v.maxLength(MAX_ENTRY_TEXT_BYTES))) }), params)
+      const p = parseParams('placeRequest', v.strictObject({ address: v.pipe(v.string(), maxCharsLimit('MAX_INVITE_LINK_CHARS', MAX_INVITE_LINK_CHARS)), text: v.optional(v.pipe(v.string(), maxBytesLimit('MAX_ENTRY_TEXT_BYTES', MAX_ENTRY_TEXT_BYTES))) }), params)
       return await d.places.entries.request(p.address, p.text)
     },
     async placeRequests (params: { place: string }): Promise<EntryInfo[]> {
@@ -273,9 +273,9 @@ export function createService (d: ServiceDeps) {
     },
     async profileSet (params: { nick?: string, description?: string, avatar?: string | null }): Promise<Profile> {
       const p = parseParams('profileSet', v.strictObject({
-        nick: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NICK_BYTES))),
-        description: v.optional(v.pipe(v.string(), v.maxLength(MAX_DESCRIPTION_BYTES))),
-        avatar: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(Math.ceil(MAX_AVATAR_BYTES / 3) * 4), v.base64('avatar is base64'))))
+        nick: v.optional(v.pipe(v.string(), v.minLength(1), maxBytesLimit('MAX_NICK_BYTES', MAX_NICK_BYTES))),
+        description: v.optional(v.pipe(v.string(), maxBytesLimit('MAX_DESCRIPTION_BYTES', MAX_DESCRIPTION_BYTES))),
+        avatar: v.optional(v.nullable(v.pipe(v.string(), v.base64('avatar is base64'), maxBase64BytesLimit('MAX_AVATAR_BYTES', MAX_AVATAR_BYTES))))
       }), params)
       return await d.profiles.set({ nick: p.nick, description: p.description, avatar: p.avatar === undefined ? undefined : p.avatar === null ? null : Buffer.from(p.avatar, 'base64') })
     },
@@ -330,8 +330,8 @@ export function createService (d: ServiceDeps) {
 
     async pairCreate (params?: { ttlSeconds?: number, name?: string }): Promise<{ code: string, expires: number, name: string, urls: string[], web: string[] }> {
       const p = parseParams('pairCreate', v.optional(v.strictObject({
-        ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(PAIR_TTL_MIN_S), v.maxValue(PAIR_TTL_MAX_S))),
-        name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxBytes(MAX_UI_TOKEN_NAME_BYTES)))
+        ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(PAIR_TTL_MIN_S), maxValueLimit('PAIR_TTL_MAX_S', PAIR_TTL_MAX_S))),
+        name: v.optional(v.pipe(v.string(), v.minLength(1), maxBytesLimit('MAX_UI_TOKEN_NAME_BYTES', MAX_UI_TOKEN_NAME_BYTES)))
       })), params)
       const ui = remoteUi(d)
       return { ...ui.remote.createCode(p?.ttlSeconds, p?.name), urls: ui.pairUrls(), web: ui.webUrls() }

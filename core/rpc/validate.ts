@@ -4,7 +4,7 @@
  * This is the one import of valibot for the project; other modules use the `v` re-exported here.
  */
 import * as v from 'valibot'
-import { SecushareError } from '../../protocol/errors.js'
+import { limitExceeded, SecushareError } from '../../protocol/errors.js'
 
 export { v }
 
@@ -15,12 +15,43 @@ const MAX_ISSUE_CHARS = 200
 
 export interface ParamIssue { path: string, message: string }
 
+/**
+ * A named limit of protocol/limits.ts broken by a parameter: parseParams answers LIMIT_EXCEEDED
+ * naming it (as the core does for the same limit), not INVALID_ARGUMENT. Valibot carries the
+ * finding from the check to parseParams in the issue message, behind this mark.
+ */
+const LIMIT_MARK = '\u0000limit\u0000'
+interface Broken { limit: string, max: number, actual: number }
+const broken = (b: Broken): string => LIMIT_MARK + JSON.stringify(b)
+
+/** A string of at most `max` UTF-8 bytes, the limit `limit`. */
+export function maxBytesLimit (limit: string, max: number): v.CheckAction<string, v.ErrorMessage<v.CheckIssue<string>>> {
+  return v.check((s: string) => Buffer.byteLength(s) <= max, (i) => broken({ limit, max, actual: Buffer.byteLength(i.input) }))
+}
+
+/** A string of at most `max` characters (UTF-16 code units), the limit `limit`. */
+export function maxCharsLimit (limit: string, max: number): v.CheckAction<string, v.ErrorMessage<v.CheckIssue<string>>> {
+  return v.check((s: string) => s.length <= max, (i) => broken({ limit, max, actual: i.input.length }))
+}
+
+/** A number of at most `max`, the limit `limit`. */
+export function maxValueLimit (limit: string, max: number): v.CheckAction<number, v.ErrorMessage<v.CheckIssue<number>>> {
+  return v.check((n: number) => n <= max, (i) => broken({ limit, max, actual: i.input }))
+}
+
+/** Base64 of at most `max` bytes once decoded, the limit `limit` (check v.base64 before it). */
+export function maxBase64BytesLimit (limit: string, max: number): v.CheckAction<string, v.ErrorMessage<v.CheckIssue<string>>> {
+  const bytes = (s: string): number => Math.floor(s.length * 3 / 4) - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0)
+  return v.check((s: string) => bytes(s) <= max, (i) => broken({ limit, max, actual: bytes(i.input) }))
+}
+
 function clip (s: string): string {
   return s.length <= MAX_ISSUE_CHARS ? s : s.slice(0, MAX_ISSUE_CHARS - 1) + '…'
 }
 
 /**
- * Parses `input` with `schema` and returns the output, or throws
+ * Parses `input` with `schema` and returns the output, or throws. A broken named limit (the checks
+ * above) throws `LIMIT_EXCEEDED` with `{limit, max, actual}`, as limitExceeded does; anything else
  * `SecushareError('INVALID_ARGUMENT', '<method>: <path>: <problem>; ...', { issues })` where
  * `issues` is `[{path, message}]` (path in dot notation, '' for the params object itself). The
  * input is never echoed beyond MAX_ISSUE_CHARS per issue.
@@ -29,6 +60,12 @@ export function parseParams<S extends v.GenericSchema> (method: string, schema: 
   const r = v.safeParse(schema, input)
   if (r.success) return r.output
   const all = r.issues as ReadonlyArray<v.BaseIssue<unknown>>
+  const limit = all.find((i) => i.message.startsWith(LIMIT_MARK))
+  if (limit !== undefined) {
+    const b = JSON.parse(limit.message.slice(LIMIT_MARK.length)) as Broken
+    const e = limitExceeded(b.limit, b.max, b.actual)
+    throw new SecushareError('LIMIT_EXCEEDED', `${method}: ${v.getDotPath(limit) ?? ''}: ${e.message}`, e.detail)
+  }
   const issues: ParamIssue[] = all.slice(0, MAX_ISSUES_SHOWN).map((i) => ({ path: clip(v.getDotPath(i) ?? ''), message: clip(i.message) }))
   const text = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ')
   const more = all.length > issues.length ? `; and ${all.length - issues.length} more` : ''
