@@ -32,7 +32,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import { peerDiscoverySymbol, type Metrics, type MultiaddrConnection, type PeerId } from '@libp2p/interface'
+import { peerDiscoverySymbol, type Metrics, type MultiaddrConnection, type PeerId, type Stream } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -149,6 +149,12 @@ export interface NetStats {
    */
   bytesOut: number
   bytesIn: number
+  /**
+   * Of bytesOut, what this node's streams sent, by protocol (e.g. `/meshsub/1.2.0`), before noise
+   * and yamux framing; the rest of bytesOut is that framing, the handshakes and stream negotiation.
+   * Empty unless NetOptions.countBytes.
+   */
+  bytesOutByProtocol: Record<string, number>
   /** Offences of peers recorded (penalise() and bad frames), by kind, and bans imposed. */
   offences: Record<OffenceKind, number>
   bans: number
@@ -449,7 +455,7 @@ class Libp2pNode implements NetNode {
 
   stats (): NetStats {
     const { bans, ...offences } = this.ledger.counts
-    return { ...this.counters, ...(this.bytes?.totals() ?? { bytesOut: 0, bytesIn: 0 }), offences, bans }
+    return { ...this.counters, ...(this.bytes?.totals() ?? { bytesOut: 0, bytesIn: 0 }), bytesOutByProtocol: this.bytes?.byProtocol() ?? {}, offences, bans }
   }
 
   subscribe (topic: string, validate: Subscription['validate'], onMessage: Subscription['onMessage']): () => void {
@@ -584,6 +590,7 @@ function checkTopic (topic: string): void {
 class ByteCounter {
   private closed = { bytesOut: 0, bytesIn: 0 }
   private readonly live = new Set<Socket>()
+  private readonly sent = new Map<string, number>()
 
   track (maConn: MultiaddrConnection): void {
     // @libp2p/tcp's connections keep their socket here; others (relayed) ride on a counted TCP one
@@ -594,6 +601,23 @@ class ByteCounter {
       this.live.delete(socket)
       this.closed = { bytesOut: this.closed.bytesOut + socket.bytesWritten, bytesIn: this.closed.bytesIn + socket.bytesRead }
     })
+  }
+
+  /**
+   * Counts what a negotiated stream sends under its protocol. Streams of libp2p 3 write only
+   * through send(); the protocols are the ones this node registers or asks for, a bounded set.
+   */
+  trackStream (stream: Stream): void {
+    const protocol = stream.protocol
+    const send = stream.send.bind(stream)
+    stream.send = (data) => {
+      this.sent.set(protocol, (this.sent.get(protocol) ?? 0) + data.byteLength)
+      return send(data)
+    }
+  }
+
+  byProtocol (): Record<string, number> {
+    return Object.fromEntries(this.sent)
   }
 
   totals (): { bytesOut: number, bytesIn: number } {
@@ -609,7 +633,7 @@ function byteCountingMetrics (counter: ByteCounter): Metrics {
   const register = (): typeof none => none
   return {
     trackMultiaddrConnection: (maConn: MultiaddrConnection) => { counter.track(maConn) },
-    trackProtocolStream: () => {},
+    trackProtocolStream: (stream: Stream) => { counter.trackStream(stream) },
     registerMetric: register,
     registerMetricGroup: register,
     registerCounter: register,
