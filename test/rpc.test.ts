@@ -7,7 +7,7 @@ import { WebSocket } from 'ws'
 import { newToken, RPC_SUBPROTOCOL, TOKEN_BYTES, TOKEN_SUBPROTOCOL_PREFIX, tokenMatches } from '../core/rpc/auth.js'
 import { connectRpc, type RpcClient } from '../core/rpc/client.js'
 import { startRpcServer, type RpcServer, type RpcServerOptions } from '../core/rpc/server.js'
-import { parseParams, v } from '../core/rpc/validate.js'
+import { maxBase64BytesLimit, maxBytesLimit, maxCharsLimit, maxValueLimit, parseParams, v } from '../core/rpc/validate.js'
 import { isSecushareError, SecushareError } from '../protocol/errors.js'
 import { MAX_RPC_CONNECTIONS, MAX_RPC_INFLIGHT_PER_CONNECTION, MAX_RPC_MESSAGE_BYTES, RPC_AUTH_FAILURE_LIMIT } from '../protocol/limits.js'
 
@@ -191,6 +191,27 @@ describe('RPC (ws + typed-rpc on 127.0.0.1)', function () {
         assert.ok(e.message.length < 300)
         return true
       })
+    })
+
+    it('a named limit broken at the boundary is LIMIT_EXCEEDED naming it, at the limit accepted; other issues stay INVALID_ARGUMENT', () => {
+      const schema = v.strictObject({
+        text: v.optional(v.pipe(v.string(), maxBytesLimit('MAX_T', 4))),
+        link: v.optional(v.pipe(v.string(), maxCharsLimit('MAX_L', 3))),
+        ttl: v.optional(v.pipe(v.number(), maxValueLimit('MAX_S', 60))),
+        blob: v.optional(v.pipe(v.string(), v.base64('base64'), maxBase64BytesLimit('MAX_B', 4)))
+      })
+      const limited = (limit: string, max: number, actual: number) => (e: unknown) => {
+        assert.ok(isSecushareError(e, 'LIMIT_EXCEEDED'), String(e))
+        assert.deepEqual(e.detail, { limit, max, actual })
+        assert.match(e.message, new RegExp(`^m: \\w+: ${limit} exceeded: ${actual} > ${max}$`))
+        return true
+      }
+      assert.deepEqual(parseParams('m', schema, { text: 'éé', link: 'ééé', ttl: 60, blob: 'AAAAAA==' }), { text: 'éé', link: 'ééé', ttl: 60, blob: 'AAAAAA==' })
+      assert.throws(() => parseParams('m', schema, { text: 'ééx' }), limited('MAX_T', 4, 5))
+      assert.throws(() => parseParams('m', schema, { link: 'abcd' }), limited('MAX_L', 3, 4))
+      assert.throws(() => parseParams('m', schema, { ttl: 61 }), limited('MAX_S', 60, 61))
+      assert.throws(() => parseParams('m', schema, { blob: 'AAAAAAA=' }), limited('MAX_B', 4, 5))
+      assert.throws(() => parseParams('m', schema, { text: 5 }), (e: unknown) => isSecushareError(e, 'INVALID_ARGUMENT'))
     })
 
     it('startRpcServer refuses a weak token', async () => {
