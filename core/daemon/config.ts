@@ -24,7 +24,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { SecushareError } from '../../protocol/errors.js'
+import { limitExceeded, SecushareError } from '../../protocol/errors.js'
 import { DEFAULT_RELAY_EXPIRY_S, DEFAULT_RELAY_QUOTA_BYTES, MAX_KEY_ROTATION_S, MAX_RELAY_EXPIRY_S, MAX_RELAY_QUOTA_BYTES } from '../../protocol/limits.js'
 import { isLoopbackHost } from '../rpc/remote.js'
 import { v } from '../rpc/validate.js'
@@ -119,6 +119,10 @@ export function loadConfig (home: string, flags: ConfigOverrides = {}): DaemonCo
   }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, x]) => x !== undefined)) as ConfigOverrides
   const config = { ...DEFAULT_CONFIG, ...fromFile, ...defined }
+  // past a named maximum: LIMIT_EXCEEDED naming it; otherwise malformed: INVALID_ARGUMENT
+  for (const [value, limit, max] of [[config.placeKeyRotation, 'MAX_KEY_ROTATION_S', MAX_KEY_ROTATION_S], [config.relayQuota, 'MAX_RELAY_QUOTA_BYTES', MAX_RELAY_QUOTA_BYTES], [config.relayExpiry, 'MAX_RELAY_EXPIRY_S', MAX_RELAY_EXPIRY_S]] as const) {
+    if (Number.isSafeInteger(value) && value > max) throw limitExceeded(limit, max, value)
+  }
   if (!v.is(KeyRotation, config.placeKeyRotation)) {
     throw new SecushareError('INVALID_ARGUMENT', `the place key rotation is a whole number of seconds from ${MIN_KEY_ROTATION_S} to ${MAX_KEY_ROTATION_S}, not ${String(config.placeKeyRotation)}`)
   }
