@@ -172,6 +172,29 @@ describe('relays: the relay server refuses bad input with clear codes', () => {
       await s.deposit('one more', deposit(tagS, 512))
     })
 
+    it('after a restart their earlier blobs still fill the pool, and free it when acknowledged or expired', async () => {
+      const pool = BIG / RELAY_STRANGERS_SHARE_DIVISOR
+      const share = BIG / RELAY_STRANGER_SHARE_DIVISOR
+      const strangers: Uint8Array[] = []
+      for (let n = 0; n < pool / share; n++) for (let i = 0; i < share / 512; i++) strangers.push((await s.deposit(`stranger${n}`, deposit(tagS, 512))).key)
+      const friends = (await s.deposit('friend', deposit(tagS, 512))).key
+      s.stop()
+      s = new RelayServer({ store: storeS, net: { handle: async () => {} } as never, allowed: (p) => p === 'friend', quotaBytes: BIG, expiryS: 3600, now: () => clock })
+      await s.start()
+      await assert.rejects(s.deposit('newcomer', deposit(tagS, 512)), (e) => isSecushareError(e, 'RELAY_QUOTA_EXCEEDED') && e.detail.scope === 'strangers')
+      await s.deposit('friend', deposit(tagS, 512))
+      // acknowledging an earlier contact's blob frees nothing in the pool; an earlier stranger's does
+      assert.equal(await s.ack([concat([tagS, friends])]), 1)
+      await assert.rejects(s.deposit('newcomer', deposit(tagS, 512)), (e) => isSecushareError(e, 'RELAY_QUOTA_EXCEEDED') && e.detail.scope === 'strangers')
+      assert.equal(await s.ack([concat([tagS, strangers[0]!])]), 1)
+      await s.deposit('newcomer', deposit(tagS, 512))
+      // expiry frees the rest
+      clock += 3600_000
+      await s.collect()
+      assert.equal(s.stats().bytes, 0)
+      for (let i = 0; i < share / 512; i++) await s.deposit('newcomer', deposit(tagS, 512))
+    })
+
     it(`at most MAX_RELAY_STRANGERS (${MAX_RELAY_STRANGERS}) of them hold blobs at once`, async () => {
       s.stop()
       // a pool large enough that the number of strangers, not their bytes, is what refuses

@@ -40,9 +40,11 @@ export interface StoredBlob { blob: Uint8Array, expires: number }
 /**
  * The value under relay_expiry [expires, tag, key]: the blob's length and its depositor mark,
  * [depositor slot XOR mask, check], mask ‖ check = the first 8 bytes of
- * HMAC-SHA256(run key, tag ‖ key). A bare length (older stores) has no depositor.
+ * HMAC-SHA256(run key, tag ‖ key), then 1 if a non-contact deposited it (absent: a contact). The
+ * mark names its depositor only in the run that wrote it; the flag keeps a non-contact's blob in
+ * the strangers' pool after a restart. A bare length (older stores) has no depositor.
  */
-export type ExpiryValue = number | [size: number, slot: number, check: number]
+export type ExpiryValue = number | [size: number, slot: number, check: number, stranger?: 1]
 
 export interface RelayServerDeps {
   store: Store
@@ -69,6 +71,7 @@ export interface RelayServerStats { blobs: number, bytes: number, quotaBytes: nu
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const knownCode = (c: string): boolean => c in ERROR_CODES
 const sizeOf = (v: ExpiryValue): number => typeof v === 'number' ? v : v[0]
+const byStranger = (v: ExpiryValue | undefined): boolean => typeof v === 'object' && v[3] === 1
 
 export class RelayServer {
   readonly quotaBytes: number
@@ -84,6 +87,8 @@ export class RelayServer {
   /** Bytes held for depositors that are not contacts, and how many of them hold any. */
   private strangerBytes = 0
   private strangers = 0
+  /** Bytes non-contacts deposited in earlier runs (their marks name nobody now): also in the pool. */
+  private earlierStrangerBytes = 0
   private readonly slots: Array<string | undefined> = []
   private readonly freeSlots: number[] = []
   /** Keys the depositor marks of this run; never written anywhere. */
@@ -103,7 +108,11 @@ export class RelayServer {
   private now (): number { return (this.d.now ?? Date.now)() }
 
   async start (): Promise<void> {
-    for (const e of this.d.store.entries<ExpiryValue>('relay_expiry')) { this.usedBytes += sizeOf(e.value); this.blobCount++ }
+    for (const e of this.d.store.entries<ExpiryValue>('relay_expiry')) {
+      this.usedBytes += sizeOf(e.value)
+      if (byStranger(e.value)) this.earlierStrangerBytes += sizeOf(e.value)
+      this.blobCount++
+    }
     await this.d.net.handle(RELAY_PROTOCOL, async (s) => { await this.serve(s) }, { maxInboundStreams: MAX_RELAY_STREAMS })
     this.gcTimer = setInterval(() => { void this.collect().catch(() => {}) }, RELAY_GC_INTERVAL_MS)
     this.gcTimer.unref()
@@ -216,8 +225,9 @@ export class RelayServer {
     const held = this.perPeer.get(peer)
     if (stranger) {
       const pool = Math.floor(this.quotaBytes / RELAY_STRANGERS_SHARE_DIVISOR)
-      if (this.strangerBytes + size > pool) {
-        throw new SecushareError('RELAY_QUOTA_EXCEEDED', `what this relay keeps for non-contacts is full (${this.strangerBytes} of ${pool} bytes)`, { scope: 'strangers', quota: pool })
+      const pooled = this.strangerBytes + this.earlierStrangerBytes
+      if (pooled + size > pool) {
+        throw new SecushareError('RELAY_QUOTA_EXCEEDED', `what this relay keeps for non-contacts is full (${pooled} of ${pool} bytes)`, { scope: 'strangers', quota: pool })
       }
       if (held === undefined && this.strangers >= MAX_RELAY_STRANGERS) {
         throw new SecushareError('RELAY_QUOTA_EXCEEDED', `this relay keeps blobs of at most ${MAX_RELAY_STRANGERS} non-contacts at once`, { scope: 'strangers', limit: 'MAX_RELAY_STRANGERS' })
@@ -239,7 +249,7 @@ export class RelayServer {
     try {
       await this.d.store.write((tx) => {
         tx.put('relay_blobs', [t, k], { blob, expires } satisfies StoredBlob)
-        tx.put('relay_expiry', [expires, t, k], [size, (slot ^ mask) >>> 0, check] satisfies ExpiryValue)
+        tx.put('relay_expiry', [expires, t, k], (stranger ? [size, (slot ^ mask) >>> 0, check, 1] : [size, (slot ^ mask) >>> 0, check]) satisfies ExpiryValue)
       })
     } catch (e) {
       this.usedBytes -= size
@@ -316,7 +326,7 @@ export class RelayServer {
 
   /** Forgets acknowledged blobs (tag‖key pairs); RELAY_NOT_FOUND when none of them is held. */
   async ack (pairs: Uint8Array[]): Promise<number> {
-    const found: Array<{ t: string, k: string, expires: number, size: number, peer?: string }> = []
+    const found: Array<{ t: string, k: string, expires: number, size: number, peer?: string, stranger?: boolean }> = []
     for (const p of pairs) {
       const t = hex(p.subarray(0, RELAY_TAG_BYTES))
       const k = hex(p.subarray(RELAY_TAG_BYTES))
@@ -328,19 +338,22 @@ export class RelayServer {
       const n: typeof found = []
       for (const f of found) {
         if (tx.get('relay_blobs', [f.t, f.k]) === undefined) continue // acknowledged or collected meanwhile
-        f.peer = this.depositorOf(f.t, f.k, tx.get<ExpiryValue>('relay_expiry', [f.expires, f.t, f.k]))
+        const v = tx.get<ExpiryValue>('relay_expiry', [f.expires, f.t, f.k])
+        f.peer = this.depositorOf(f.t, f.k, v)
+        f.stranger = byStranger(v)
         tx.remove('relay_blobs', [f.t, f.k])
         tx.remove('relay_expiry', [f.expires, f.t, f.k])
         n.push(f)
       }
       return n
     })
-    for (const f of removed) this.forget(f.peer, f.size)
+    for (const f of removed) this.forget(f.peer, f.size, f.stranger === true)
     return removed.length
   }
 
-  private forget (peer: string | undefined, size: number): void {
+  private forget (peer: string | undefined, size: number, stranger: boolean): void {
     if (peer !== undefined) this.release(peer, size)
+    else if (stranger) this.earlierStrangerBytes = Math.max(0, this.earlierStrangerBytes - size)
     this.usedBytes = Math.max(0, this.usedBytes - size)
     this.blobCount = Math.max(0, this.blobCount - 1)
   }
@@ -357,7 +370,7 @@ export class RelayServer {
       while (!this.stopped) {
         const now = this.now()
         const batch = [...this.d.store.entries<ExpiryValue>('relay_expiry', { end: [now + 1, '', ''], limit: RELAY_GC_BATCH })]
-          .map((e) => { const key = e.key as [number, string, string]; return { key, size: sizeOf(e.value), peer: this.depositorOf(key[1], key[2], e.value) } })
+          .map((e) => { const key = e.key as [number, string, string]; return { key, size: sizeOf(e.value), peer: this.depositorOf(key[1], key[2], e.value), stranger: byStranger(e.value) } })
           .filter((e) => e.key[0] <= now)
         if (batch.length === 0) break
         const gone = await this.d.store.write((tx) => batch.filter((e) => {
@@ -367,7 +380,7 @@ export class RelayServer {
           return true
         }))
         for (const e of gone) {
-          this.forget(e.peer, e.size)
+          this.forget(e.peer, e.size, e.stranger)
           this.expiredCount++
           total++
         }
