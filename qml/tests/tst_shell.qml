@@ -136,10 +136,7 @@ TestCase {
         typeText(field, "hello from alice")
         compare(field.text, "hello from alice")
         mouseClick(findChild(win.shell, "sendButton"))
-        tryVerify(function () {
-            const feed = harness.cli(homeB, ["feed", "garden", "--json"]).json || []
-            return feed.some(function (p) { return p.text === "hello from alice" })
-        }, waitMs, "bob's node has alice's post")
+        untilTrue(function () { return feedOf(homeB, "garden").some(function (p) { return p.text === "hello from alice" }) }, waitMs, "bob's node has alice's post")
         tryCompare(field, "text", "", 10000)
     }
 
