@@ -13,6 +13,8 @@ export function inspectorUrl (stderr: string): string | undefined {
 export interface Inspector {
   /** Heap bytes in use right after a forced full collection. */
   liveHeap: () => Promise<number>
+  /** The child's process.memoryUsage(): where its resident memory is (V8 heap, external buffers). */
+  usage: () => Promise<NodeJS.MemoryUsage>
   close: () => void
 }
 
@@ -25,17 +27,18 @@ export async function connectInspector (url: string): Promise<Inspector> {
     const m = JSON.parse(String(data)) as { id?: number, result?: unknown }
     if (m.id !== undefined) waiting.get(m.id)?.(m.result)
   })
-  const call = async (method: string): Promise<any> => await new Promise((resolve, reject) => {
+  const call = async (method: string, params?: unknown): Promise<any> => await new Promise((resolve, reject) => {
     const n = ++id
     const timer = setTimeout(() => { reject(new Error(`inspector: no answer to ${method}`)) }, 60_000)
     waiting.set(n, (r) => { clearTimeout(timer); waiting.delete(n); resolve(r) })
-    ws.send(JSON.stringify({ id: n, method }))
+    ws.send(JSON.stringify({ id: n, method, params }))
   })
   return {
     liveHeap: async () => {
       await call('HeapProfiler.collectGarbage')
       return (await call('Runtime.getHeapUsage')).usedSize as number
     },
+    usage: async () => JSON.parse((await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })).result.value as string) as NodeJS.MemoryUsage,
     close: () => { ws.close() }
   }
 }
