@@ -1,8 +1,8 @@
 /**
  * How the CLI speaks. Contract: with `--json` a command prints exactly one JSON document on
  * stdout (on failure `{"error": {"code", "message"}}`); without it, text for people. Errors
- * always also go to stderr as `secushare: MESSAGE [CODE]`. Exit codes: 0 ok, 1 failure, 2 usage (the
- * arguments as given cannot work: INVALID_ARGUMENT, or LIMIT_EXCEEDED for a value past a named limit).
+ * always also go to stderr as `secushare: MESSAGE [CODE]`. Exit codes: 0 ok, 1 failure
+ * (LIMIT_EXCEEDED included), 2 usage (INVALID_ARGUMENT).
  */
 import { isSecushareError } from '../protocol/errors.js'
 
@@ -29,7 +29,7 @@ export function printError (io: Io, e: unknown, json: boolean): number {
   if (isSecushareError(e)) {
     if (json) printJson(io, { error: { code: e.code, message: e.message } })
     io.err(`secushare: ${e.message} [${e.code}]\n`)
-    return e.code === 'INVALID_ARGUMENT' || e.code === 'LIMIT_EXCEEDED' ? EXIT_USAGE : EXIT_FAILURE
+    return e.code === 'INVALID_ARGUMENT' ? EXIT_USAGE : EXIT_FAILURE
   }
   const msg = e instanceof Error ? e.message : String(e)
   if (json) printJson(io, { error: { code: 'INTERNAL', message: msg } })

@@ -238,7 +238,7 @@ describe('limits: pending introductions, replay batches, invites, profiles (in-p
     assert.ok(d.expires >= now + DEFAULT_INVITE_TTL_S && d.expires <= now + DEFAULT_INVITE_TTL_S + 5, `default: ${d.expires - now} s`)
     const m = await a.contacts.invite({ ttlSeconds: MAX_INVITE_TTL_S })
     assert.ok(m.expires >= now + MAX_INVITE_TTL_S, 'at the limit')
-    // the owner's own input past a named limit: LIMIT_EXCEEDED (CLI exit code 2), as for pairing codes' PAIR_TTL_MAX_S
+    // the owner's own input past a named limit: LIMIT_EXCEEDED, as for pairing codes' PAIR_TTL_MAX_S
     await refusedWith(a.contacts.invite({ ttlSeconds: MAX_INVITE_TTL_S + 1 }), 'LIMIT_EXCEEDED', 'MAX_INVITE_TTL_S')
   })
 
@@ -248,7 +248,7 @@ describe('limits: pending introductions, replay batches, invites, profiles (in-p
     try {
       const text = 'é'.repeat(MAX_DESCRIPTION_BYTES / 2) // two bytes each: bytes are counted, not characters
       assert.equal((await profiles.set({ description: text })).description, text)
-      // the owner's own input past a named limit (CLI exit code 2, test/profiles.test.ts checks the CLI)
+      // the owner's own input past a named limit (test/profiles.test.ts checks the CLI)
       await refusedWith(profiles.set({ description: text + 'x' }), 'LIMIT_EXCEEDED', 'MAX_DESCRIPTION_BYTES')
       const avatar = sodium.randomBytes(MAX_AVATAR_BYTES)
       assert.equal((await profiles.set({ avatar })).avatar, Buffer.from(avatar).toString('base64'))

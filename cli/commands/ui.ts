@@ -3,7 +3,7 @@
  * one-time pairing code, `ui-tokens list|revoke` manages the tokens UIs obtained with one.
  */
 import type { Command } from 'commander'
-import { PAIR_TTL_DEFAULT_S } from '../../protocol/limits.js'
+import { PAIR_TTL_DEFAULT_S, PAIR_TTL_MAX_S, PAIR_TTL_MIN_S } from '../../protocol/limits.js'
 import { SecushareError } from '../../protocol/errors.js'
 import type { Context } from '../context.js'
 import { withDaemon } from '../daemon-client.js'
@@ -12,7 +12,10 @@ import { terminalQr } from '../qr.js'
 
 function seconds (text: string | undefined): number | undefined {
   if (text === undefined) return undefined
-  if (!/^\d{1,7}$/.test(text)) throw new SecushareError('INVALID_ARGUMENT', `--ttl takes whole seconds, not ${JSON.stringify(text)}`)
+  // a usage error, checked here: the daemon answers LIMIT_EXCEEDED past PAIR_TTL_MAX_S
+  if (!/^\d{1,7}$/.test(text) || Number(text) < PAIR_TTL_MIN_S || Number(text) > PAIR_TTL_MAX_S) {
+    throw new SecushareError('INVALID_ARGUMENT', `--ttl takes whole seconds from ${PAIR_TTL_MIN_S} to ${PAIR_TTL_MAX_S}, not ${JSON.stringify(text)}`)
+  }
   return Number(text)
 }
 
