@@ -126,10 +126,10 @@ export function loadConfig (home: string, flags: ConfigOverrides = {}): DaemonCo
   if (!v.is(KeyRotation, config.placeKeyRotation)) {
     throw new SecushareError('INVALID_ARGUMENT', `the place key rotation is a whole number of seconds from ${MIN_KEY_ROTATION_S} to ${MAX_KEY_ROTATION_S}, not ${String(config.placeKeyRotation)}`)
   }
-  if (!Number.isSafeInteger(config.relayQuota) || config.relayQuota < 0 || config.relayQuota > MAX_RELAY_QUOTA_BYTES) {
+  if (!Number.isSafeInteger(config.relayQuota) || config.relayQuota < 0) {
     throw new SecushareError('INVALID_ARGUMENT', `the relay quota is 0 to ${MAX_RELAY_QUOTA_BYTES} bytes, not ${String(config.relayQuota)}`)
   }
-  if (!Number.isSafeInteger(config.relayExpiry) || config.relayExpiry < 1 || config.relayExpiry > MAX_RELAY_EXPIRY_S) {
+  if (!Number.isSafeInteger(config.relayExpiry) || config.relayExpiry < 1) {
     throw new SecushareError('INVALID_ARGUMENT', `the relay expiry is 1 to ${MAX_RELAY_EXPIRY_S} seconds, not ${String(config.relayExpiry)}`)
   }
   parseHostPort(config.rpc)

@@ -24,26 +24,19 @@ const LIMIT_MARK = '\u0000limit\u0000'
 interface Broken { limit: string, max: number, actual: number }
 const broken = (b: Broken): string => LIMIT_MARK + JSON.stringify(b)
 
+/** A check that `measure(input)` is at most `max`, the limit `limit`. */
+function limitCheck<T> (measure: (input: T) => number): (limit: string, max: number) => v.CheckAction<T, v.ErrorMessage<v.CheckIssue<T>>> {
+  return (limit, max) => v.check((x: T) => measure(x) <= max, (i) => broken({ limit, max, actual: measure(i.input) }))
+}
+
 /** A string of at most `max` UTF-8 bytes, the limit `limit`. */
-export function maxBytesLimit (limit: string, max: number): v.CheckAction<string, v.ErrorMessage<v.CheckIssue<string>>> {
-  return v.check((s: string) => Buffer.byteLength(s) <= max, (i) => broken({ limit, max, actual: Buffer.byteLength(i.input) }))
-}
-
+export const maxBytesLimit = limitCheck((s: string) => Buffer.byteLength(s))
 /** A string of at most `max` characters (UTF-16 code units), the limit `limit`. */
-export function maxCharsLimit (limit: string, max: number): v.CheckAction<string, v.ErrorMessage<v.CheckIssue<string>>> {
-  return v.check((s: string) => s.length <= max, (i) => broken({ limit, max, actual: i.input.length }))
-}
-
+export const maxCharsLimit = limitCheck((s: string) => s.length)
 /** A number of at most `max`, the limit `limit`. */
-export function maxValueLimit (limit: string, max: number): v.CheckAction<number, v.ErrorMessage<v.CheckIssue<number>>> {
-  return v.check((n: number) => n <= max, (i) => broken({ limit, max, actual: i.input }))
-}
-
+export const maxValueLimit = limitCheck((n: number) => n)
 /** Base64 of at most `max` bytes once decoded, the limit `limit` (check v.base64 before it). */
-export function maxBase64BytesLimit (limit: string, max: number): v.CheckAction<string, v.ErrorMessage<v.CheckIssue<string>>> {
-  const bytes = (s: string): number => Math.floor(s.length * 3 / 4) - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0)
-  return v.check((s: string) => bytes(s) <= max, (i) => broken({ limit, max, actual: bytes(i.input) }))
-}
+export const maxBase64BytesLimit = limitCheck((s: string) => Math.floor(s.length * 3 / 4) - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0))
 
 function clip (s: string): string {
   return s.length <= MAX_ISSUE_CHARS ? s : s.slice(0, MAX_ISSUE_CHARS - 1) + '…'
