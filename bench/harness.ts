@@ -64,7 +64,8 @@ export async function until (check: () => boolean, ms: number, everyMs = 10): Pr
  * `keepPorts`: a node started again listens on the port it had (as a daemon with a fixed
  * `--listen` port does), so the addresses others keep for it stay right.
  */
-export async function createCluster (n: number, opts: { heartbeatMs: number, prefix?: string, keepPorts?: boolean }): Promise<Cluster> {
+/** `directDelivery`: PlacesDeps.directDelivery of every node (default: the daemon's). */
+export async function createCluster (n: number, opts: { heartbeatMs: number, prefix?: string, keepPorts?: boolean, directDelivery?: number }): Promise<Cluster> {
   const root = mkdtempSync(join(tmpdir(), 'secushare-bench-places-'))
   const nodes: BenchNode[] = []
   const close = async (): Promise<void> => {
@@ -79,7 +80,7 @@ export async function createCluster (n: number, opts: { heartbeatMs: number, pre
       const name = `${opts.prefix ?? 'n'}${i}`
       const dir = join(root, name)
       await initHome(dir, { nick: name })
-      nodes.push(await openNode(name, dir, opts.heartbeatMs, opts.keepPorts === true))
+      nodes.push(await openNode(name, dir, opts.heartbeatMs, opts.keepPorts === true, opts.directDelivery))
     }
     // a fixed start order keeps libp2p's per-host inbound limit out of the way: nothing dials yet
     for (const node of nodes) await node.start()
@@ -90,7 +91,7 @@ export async function createCluster (n: number, opts: { heartbeatMs: number, pre
   }
 }
 
-async function openNode (name: string, dir: string, heartbeatMs: number, keepPort: boolean): Promise<BenchNode> {
+async function openNode (name: string, dir: string, heartbeatMs: number, keepPort: boolean, directDelivery?: number): Promise<BenchNode> {
   let port = 0
   const home = await Home.open(dir)
   const ego = await home.ego()
@@ -113,7 +114,7 @@ async function openNode (name: string, dir: string, heartbeatMs: number, keepPor
       await contacts.start()
       const places = new Places({
         sodium: home.sodium, store: home.store, net, egos, defaultEgo: home.defaultEgoId, contacts: contacts.book,
-        sealSecret: async (pk, sk) => await home.sealSecret(pk, sk), openSecret: async (pk, sealed) => await home.openSecret(pk, sealed)
+        sealSecret: async (pk, sk) => await home.sealSecret(pk, sk), openSecret: async (pk, sealed) => await home.openSecret(pk, sealed), directDelivery
       })
       await places.start()
       Object.assign(node, { net, contacts, places, running: true })

@@ -205,6 +205,11 @@ export const MAX_AVATAR_BYTES = MAX_STATE_VALUE_BYTES
 export const MAX_ID_AHEAD = 4096
 /** Places: envelopes in one replay answer. Wire limit. */
 export const MAX_REPLAY_BATCH = 1000
+/**
+ * Places, local policy: bytes of envelopes a host holds for one member's push stream (direct
+ * delivery, core/places/push.ts); past it a new envelope is not queued (the member replays it).
+ */
+export const MAX_PUSH_QUEUE_BYTES = 1024 * 1024
 /** Places, local policy: the longest `placeKeyRotation` (seconds; the shortest is one second). */
 export const MAX_KEY_ROTATION_S = 365 * 24 * 3600
 

@@ -13,6 +13,9 @@
  *     → _notice_place_keys :_sealed
  *   _request_place_replay  :_place :_from :_to       member → anyone holding the place: envelopes from..to
  *     → _notice_place_replay :_envelope (one frame per envelope) … then _notice_place_replay_end
+ *   _notice_place_push     :_place :_envelope        host → member: a new message of a place it hosts (direct
+ *                                                    delivery); no answer; more of them follow on the same stream
+ *                                                    until the host closes it
  *   any request → _failure_place :_code :_text        refused (an error code from protocol/errors.ts)
  *
  * Who may ask what is decided by the answering node from the authenticated peer id.

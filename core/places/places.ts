@@ -5,7 +5,7 @@
  * get anything about it.
  */
 import { SecushareError, ERROR_CODES } from '../../protocol/errors.js'
-import { MAX_FRAME_BYTES, MAX_PLACE_STREAMS, MAX_REPLAY_BATCH } from '../../protocol/limits.js'
+import { MAX_FRAME_BYTES, MAX_PLACE_STREAMS, MAX_REPLAY_BATCH, MAX_WRITES_PER_COMMIT } from '../../protocol/limits.js'
 import { decodePlaceMessage, encodePlaceMessage, type PlaceMessage, type StateOp } from '../../protocol/place-message.js'
 import { decodeWire, encodeWire, PLACE_PROTOCOL, throwIfFailure, wireBytes, wireNumber, type WireMessage, type WireValue } from '../../protocol/place-wire.js'
 import type { ContactBook, ContactRecord } from '../contacts/book.js'
@@ -22,10 +22,11 @@ import { signPlaceMessage } from './author.js'
 import { guestMayPost, sequence } from './host.js'
 import { openSealed, sealTo, topicFor, type EpochKey } from './keys.js'
 import { Entries } from './entries.js'
-import { check, DropCounter, precheck, store as storeAccepted, type Accepted } from './receive.js'
+import { check, DropCounter, precheck, store as storeAccepted, type Accepted, type DropReason } from './receive.js'
 import { RECENT_HISTORY_MESSAGES, type HistoryPolicy, type InvitationRecord, type MemberRecord, type MessageRecord, type PendingPost, type PlaceRecord } from './records.js'
 import { stateToJson } from './state.js'
 import { deliveryOf, noteDelivery, noteMark, type Delivery } from './delivery.js'
+import { DIRECT_DELIVERY_MEMBERS, Pusher, PUSH_READ_IDLE_MS } from './push.js'
 
 export const WIRE_TIMEOUT_MS = 10_000
 /** Pending posts are retried this often while the host is unreachable. */
@@ -67,6 +68,11 @@ export interface PlacesDeps {
   openSecret: (publicKey: Uint8Array, secret: SealedSecret) => Promise<Uint8Array>
   /** A place I host gets a new key generation this long after the last (DEFAULT_KEY_ROTATION_MS). */
   keyRotationMs?: number
+  /**
+   * A place I host with at most this many members besides me is delivered directly, a larger one
+   * on gossipsub (DIRECT_DELIVERY_MEMBERS; 0: always gossipsub). Benchmarks and tests compare both.
+   */
+  directDelivery?: number
 }
 
 export interface PlaceInfo { place: string, name: string, host: boolean, hostEgo: string, members: number, lastId: number, unread: number, generation: number, history: HistoryPolicy, closed: boolean, dm: string | null, home: string | null }
@@ -91,6 +97,8 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 /** Network failures after which a pending post is kept and retried (anything else is a refusal). */
 const unreachable = (e: unknown): boolean => ['PEER_UNREACHABLE', 'STREAM_TIMEOUT', 'STREAM_CLOSED', 'PROTOCOL_UNSUPPORTED'].includes((e as SecushareError)?.code)
 const knownCode = (c: string): boolean => c in ERROR_CODES
+/** Pushed envelopes refused for these reasons were made wrong by the host that pushed them. */
+const FORGED_PUSH = new Set<DropReason>(['malformed', 'wrong-place', 'bad-host-signature', 'undecryptable', 'bad-author-signature'])
 
 export class Places {
   readonly drops = new DropCounter()
@@ -111,8 +119,13 @@ export class Places {
   private readonly hostRedial: Redialer
 
   readonly entries: Entries
+  /** Direct delivery of the places I host (core/places/push.ts). */
+  readonly pusher: Pusher
+  /** Envelopes members received on push streams, and pushes refused (not from the place's host). */
+  readonly pushes = { received: 0, refused: 0 }
 
   constructor (private readonly d: PlacesDeps) {
+    this.pusher = new Pusher(d.net)
     this.entries = new Entries({
       sodium: d.sodium, db: d.store, net: d.net, contacts: d.contacts,
       find: (ref) => this.find(ref), hosted: (id) => this.hosted(id), self: () => this.ego(d.defaultEgo),
@@ -157,8 +170,12 @@ export class Places {
     }))
     this.pendingTimer = setInterval(() => { void this.flushPending().catch(() => {}) }, PENDING_RETRY_MS)
     this.pendingTimer.unref()
+    // with the host, or with a member: in a directly delivered place nobody else forwards to me
     this.catchUpTimer = setInterval(() => {
-      for (const p of this.all()) if (p.role === 'guest' && !p.left && this.d.net.isConnected(p.hostPeer)) void this.catchUp(p.id).catch(() => {})
+      for (const p of this.all()) {
+        if (p.role !== 'guest' || p.left) continue
+        if (this.d.net.isConnected(p.hostPeer) || this.members(p.id).some((m) => m.peerId !== '' && this.d.net.isConnected(m.peerId))) void this.catchUp(p.id).catch(() => {})
+      }
     }, PERIODIC_CATCHUP_MS)
     this.catchUpTimer.unref()
     const rotationMs = this.d.keyRotationMs ?? DEFAULT_KEY_ROTATION_MS
@@ -188,6 +205,7 @@ export class Places {
   stop (): void {
     this.stopped = true
     this.hostRedial.stop()
+    this.pusher.stop()
     clearInterval(this.pendingTimer)
     clearInterval(this.rotationTimer)
     clearInterval(this.catchUpTimer)
@@ -271,6 +289,11 @@ export class Places {
       accepted.push(a)
     }
     if (missingKey && place.role === 'guest') void this.refreshKeys(placeId).catch(() => {})
+    return await this.commit(placeId, accepted)
+  }
+
+  /** Stores checked envelopes (those not stored meanwhile) in one transaction; returns how many were new. */
+  private async commit (placeId: string, accepted: Accepted[]): Promise<number> {
     if (accepted.length === 0) return 0
     const { updated, fresh } = await this.db.write((tx) => {
       let p = tx.get<PlaceRecord>('places', placeId)!
@@ -407,7 +430,17 @@ export class Places {
     if (egos.length > 0) await this.db.write((tx) => { noteDelivery(tx, placeId, id, { live: egos }) })
   }
 
+  /**
+   * Sends a message I sequenced to the members: directly to each connected member node in a place
+   * of up to `directDelivery` members besides me (core/places/push.ts), else on gossipsub.
+   */
   private async publish (p: PlaceRecord, envelope: Uint8Array): Promise<void> {
+    const peers = new Set(this.members(p.id).filter((m) => m.status === 'member' && m.peerId !== '' && m.peerId !== this.d.net.peerId).map((m) => m.peerId))
+    if (peers.size <= (this.d.directDelivery ?? DIRECT_DELIVERY_MEMBERS)) {
+      const frame = encodeWire('_notice_place_push', { _place: Buffer.from(p.id, 'hex'), _envelope: envelope })
+      for (const peer of peers) this.pusher.send(peer, frame)
+      return
+    }
     const key = this.db.get<Uint8Array>('epochs', [p.id, p.generation])
     if (key !== undefined) await this.d.net.publish(topicFor(this.d.sodium, key), envelope).catch(() => {})
   }
@@ -985,6 +1018,7 @@ export class Places {
         }
         // no :_to (older nodes always send one): up to the head
         case '_request_place_replay': return await this.onReplay(s, peer, placeId, wireNumber(req, '_from'), req.fields.has('_to') ? wireNumber(req, '_to') : 0)
+        case '_notice_place_push': return await this.onPush(s, peer, req)
         default: throw new SecushareError('PLACE_WIRE_INVALID', `unknown request ${req.method}`)
       }
     } catch (e) {
@@ -998,6 +1032,72 @@ export class Places {
         this.d.net.penalise(peer, offence)
       }
     }
+  }
+
+  /**
+   * A host's push stream (direct delivery): envelopes of places `peer` hosts, one per frame, until
+   * the host closes the stream or it is silent for PUSH_READ_IDLE_MS. They are stored without
+   * waiting for each commit, up to MAX_WRITES_PER_COMMIT at a time, in the order they came.
+   */
+  private async onPush (s: FrameStream, peer: string, first: WireMessage): Promise<void> {
+    const storing: Array<Promise<unknown>> = []
+    try {
+      for (let req = first; ;) {
+        if (!this.pushed(peer, req, storing)) return
+        if (storing.length >= MAX_WRITES_PER_COMMIT) await Promise.all(storing.splice(0))
+        let frame: Uint8Array
+        try {
+          frame = await s.read(MAX_FRAME_BYTES, PUSH_READ_IDLE_MS, 'MAX_FRAME_BYTES')
+        } catch {
+          return // closed, silent, or over the limit (the node penalises that)
+        }
+        try {
+          req = decodeWire(frame)
+          if (req.method !== '_notice_place_push') throw new SecushareError('PLACE_WIRE_INVALID', 'only pushes follow a push')
+        } catch {
+          this.drops.add('malformed')
+          this.d.net.penalise(peer, 'malformed')
+          return
+        }
+      }
+    } finally {
+      await Promise.all(storing)
+    }
+  }
+
+  /** One pushed envelope: checked as gossip checks it, then stored. False: the stream is to end. */
+  private pushed (peer: string, req: WireMessage, storing: Array<Promise<unknown>>): boolean {
+    let placeId: string
+    let envelope: Uint8Array
+    try {
+      placeId = hex(wireBytes(req, '_place', 32))
+      envelope = wireBytes(req, '_envelope')
+    } catch {
+      this.drops.add('malformed')
+      this.d.net.penalise(peer, 'malformed')
+      return false
+    }
+    const p = this.db.get<PlaceRecord>('places', placeId)
+    // a place I left or never had: the host may not know yet (nothing to hold against it)
+    if (p === undefined || p.left) { this.drops.add('unknown-place'); return true }
+    if (p.role !== 'guest' || p.hostPeer !== peer) {
+      this.pushes.refused++
+      this.drops.add('not-from-host')
+      this.d.net.penalise(peer, 'unauthorized')
+      return false
+    }
+    const a = check(this.d.sodium, this.db, p, envelope)
+    if (typeof a === 'string') {
+      this.drops.add(a)
+      if (a === 'no-key') void this.refreshKeys(placeId).catch(() => {})
+      // only what no honest host sends is an offence; not, e.g., a message I hold already (replay
+      // was faster), of a generation I have no key for yet, or far ahead of a member still catching up
+      if (FORGED_PUSH.has(a)) this.d.net.penalise(peer, 'forged')
+      return true
+    }
+    this.pushes.received++
+    storing.push(this.commit(placeId, [a]).catch(() => {}))
+    return true
   }
 
   private hosted (placeId: string): PlaceRecord {

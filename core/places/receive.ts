@@ -23,7 +23,8 @@ export { MAX_ID_AHEAD }
 export const WRAPPER_METHOD = '_message_place'
 
 export type DropReason = 'malformed' | 'unknown-place' | 'wrong-place' | 'no-key' | 'duplicate' | 'too-far-ahead' |
-  'before-admission' | 'bad-host-signature' | 'undecryptable' | 'bad-author-signature' | 'stale-generation'
+  'before-admission' | 'bad-host-signature' | 'undecryptable' | 'bad-author-signature' | 'stale-generation' |
+  /** pushed (direct delivery) by a peer that is not the place's host */ 'not-from-host'
 
 export class DropCounter {
   readonly counts: Partial<Record<DropReason, number>> = {}
