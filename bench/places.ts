@@ -336,6 +336,15 @@ export async function benchPlaces (opts: { quick?: boolean, only?: string } = {}
       results.push({ key: 'pipeline_posts_per_s', value: p.postsPerS, unit: `posts/s (N=${p.members + 1})`, reference: p.cryptoPerS, referenceUnit: 'posts/s (crypto bound)' })
       results.push({ key: 'crypto_bound_posts_per_s', value: p.cryptoPerS, unit: `posts/s (${p.members} receivers)` })
       results.push({ key: 'pipeline_efficiency', value: p.postsPerS / p.cryptoPerS, unit: '× crypto bound', reference: 0.5, referenceUnit: '(goal, at least)' })
+      // the same place delivered on gossipsub, as a place too large for direct delivery is
+      const gossip = await createCluster(4, { heartbeatMs: SMALL_HEARTBEAT_MS, prefix: 'pg', directDelivery: 0 })
+      try {
+        const g = await pipeline(gossip, quick ? 150 : 1000, 3, quick ? 300 : 1000)
+        results.push({ key: 'pipeline_gossip_posts_per_s', value: g.postsPerS, unit: `posts/s (N=${g.members + 1}, gossipsub)`, reference: p.postsPerS, referenceUnit: 'posts/s (direct)' })
+        results.push({ key: 'pipeline_direct_vs_gossip', value: p.postsPerS / g.postsPerS, unit: '× (direct ÷ gossipsub)' })
+      } finally {
+        await gossip.close()
+      }
     })
     await part('catch-up', async () => {
       const c = await catchup(cluster, quick ? 2000 : 10_000)

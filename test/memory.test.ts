@@ -3,7 +3,8 @@
  * of a busy place hosted by in-process nodes (bench/harness.ts) and holds connections from many
  * other peers, all on 127.0.0.1. Posts are offered at a fixed rate by the host (two other members
  * are in the place, so the subject also forwards); the subject receives, verifies and stores each
- * one. Its memory is read from /proc every second. The host writes the posts itself: a member's
+ * one. The host publishes on gossipsub, as in a place too large for direct delivery
+ * (docs/places.md): the heavier path for the subject, with gossipsub's caches sized by the rate. Its memory is read from /proc every second. The host writes the posts itself: a member's
  * post would cost the load generator its signed talk to the host, and the subject the same work.
  *
  * What is measured: the subject's private memory (RssAnon + RssShmem: heaps, buffers, code
@@ -86,7 +87,7 @@ describe('memory of a daemon under load', function () {
   })
 
   it(`${PEERS} peers connected, ${RATE_PER_S} posts/s offered for ${RUN_MS / 1000} s: private memory ≤ ${RSS_CEILING_MIB} MiB`, async () => {
-    cluster = await createCluster(3, { heartbeatMs: 1000, prefix: 'mem' })
+    cluster = await createCluster(3, { heartbeatMs: 1000, prefix: 'mem', directDelivery: 0 })
     const [host, ...members] = cluster.nodes as [typeof cluster.nodes[0], ...typeof cluster.nodes]
     const dir = join(tempDir(), 'subject')
     await initHome(dir, { nick: 'subject' })

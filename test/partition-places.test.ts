@@ -7,9 +7,9 @@
  *
  * Pass: within HEAL_WAIT_MS (a bound, not a measured time) every node holds, for every place, the
  * host's ordered message set (dense ids, same talk ids in the same order), every post exactly
- * once; and the bytes all nodes sent from the heal until then stay under RETRANSMIT_STORM_RATIO ×
+ * once; and the bytes all nodes sent from the heal until then stay within SYNC_BYTES_RATIO ×
  * the payload: the envelope bytes each node was missing at the heal (what it had to receive),
- * summed. The ratio is printed.
+ * summed. The ratio is printed, by protocol.
  */
 import assert from 'node:assert/strict'
 import { connectAll, createCluster, placeOf, storedMessages, until, type BenchNode, type Cluster } from '../bench/harness.js'
@@ -23,13 +23,12 @@ const PER_GROUP = 3
 const POSTS_PER_NODE = soak(3, 10)
 const HEAL_WAIT_MS = 30_000
 /**
- * The bound on what the heal may cost, × the payload: a retransmit storm (replays answered again
- * and again, gossip loops) goes far past it. The plan's goal is 3×; measured here 5 to 6.5×,
- * printed by protocol: nearly all of it is gossipsub delivering the posts that waited for the heal
- * (in a topic of 9 nodes with a mesh of D = 5 every node forwards each message to about 4 others,
- * ≈ 4.6 copies per receiver) and its framing; replay is under 1× (docs/places.md, "What a heal costs").
+ * What the heal may cost, × the payload (the test plan's goal). The places here have 8 members
+ * besides their host, so their hosts deliver directly (docs/places.md, "Delivery"): each member
+ * gets each post that waited once, and its gaps by replay, once. With gossipsub instead it cost
+ * 5 to 6.5× (docs/places.md, "What a heal costs").
  */
-const RETRANSMIT_STORM_RATIO = 10
+const SYNC_BYTES_RATIO = 3
 /** The daemon's gossipsub heartbeat (a shorter one inflates IWANT answers, see bench/places.ts). */
 const HEARTBEAT_MS = 1000
 
@@ -116,6 +115,6 @@ describe('partition: 9 nodes in 3 groups, 3 places, heal to one ordered history 
     console.log(`      ${why}: ${pending} posts waited for the heal; payload ${payload} B, sent ${sent} B from the heal to convergence: ${ratio.toFixed(2)}× payload`)
     const framing = sent - sentByProtocol.reduce((a, [, b]) => a + b, 0)
     console.log(`      of it, × payload: ${[...sentByProtocol, ['noise, yamux, handshakes', framing] as const].map(([k, b]) => `${k} ${(b / payload).toFixed(2)}`).join(', ')}`)
-    assert.ok(ratio <= RETRANSMIT_STORM_RATIO, `${why}: the heal cost ${ratio.toFixed(2)}× the payload (> ${RETRANSMIT_STORM_RATIO})`)
+    assert.ok(ratio <= SYNC_BYTES_RATIO, `${why}: the heal cost ${ratio.toFixed(2)}× the payload (> ${SYNC_BYTES_RATIO})`)
   })
 })

@@ -4,13 +4,13 @@
  */
 import { ENVELOPE_KIND } from '../../protocol/envelope.js'
 import { SecushareError } from '../../protocol/errors.js'
-import { encodePlaceMessage, type PlaceMessage } from '../../protocol/place-message.js'
+import { decodePlaceMessage, encodePlaceMessage, type PlaceMessage } from '../../protocol/place-message.js'
 import { encodeWire } from '../../protocol/place-wire.js'
 import { sealEnvelope } from '../crypto/envelope-seal.js'
 import type { Sodium } from '../crypto/sodium.js'
 import type { Store } from '../store/lmdb.js'
 import { verifyPlaceMessage } from './author.js'
-import { check, store as storeAccepted, WRAPPER_METHOD } from './receive.js'
+import { accepted, store as storeAccepted, WRAPPER_METHOD } from './receive.js'
 import type { MemberRecord, PlaceRecord } from './records.js'
 
 /** Methods a guest may post; everything else (notices, state) only the host's own ego. */
@@ -51,13 +51,12 @@ export async function sequence (sodium: Sodium, db: Store, placeSecret: Uint8Arr
     const again = tx.get<number>('talkseen', [placeId, author, talk])
     if (again !== undefined) return { id: again, envelope: tx.get<{ envelope: Uint8Array }>('messages', [placeId, again])!.envelope, place: p, duplicate: true }
     const id = p.head + 1
-    const stateful = (m.state?.length ?? 0) > 0
-    const plaintext = encodeWire(WRAPPER_METHOD, { _state_prev: p.lastStateful, _packet: encodePlaceMessage(m) })
+    const packet = encodePlaceMessage(m)
+    decodePlaceMessage(packet) // what members could not decode is refused here, not stored
+    const plaintext = encodeWire(WRAPPER_METHOD, { _state_prev: p.lastStateful, _packet: packet })
     const envelope = sealEnvelope(sodium, { kind: ENVELOPE_KIND.PLACE_MESSAGE, placeSecretKey: placeSecret, messageId: id, generation: p.generation, epochKey, plaintext })
-    const accepted = check(sodium, db, p, envelope)
-    if (typeof accepted === 'string') throw new SecushareError('INTERNAL', `own envelope refused: ${accepted}`)
-    if (stateful && accepted.record.prevStateful !== p.lastStateful) throw new SecushareError('INTERNAL', 'state order')
-    const updated = storeAccepted(tx, p, accepted)
+    // stored as a member stores it, without opening again what was just sealed from a verified message
+    const updated = storeAccepted(tx, p, accepted(envelope, id, p.generation, m, p.lastStateful))
     return { id, envelope, place: updated, duplicate: false }
   })
 }

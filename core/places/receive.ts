@@ -73,9 +73,17 @@ export function check (sodium: Sodium, store: Store, place: PlaceRecord, bytes: 
     return 'malformed'
   }
   if (!verifyPlaceMessage(sodium, opened.placeId, message)) return 'bad-author-signature'
+  return accepted(bytes, opened.messageId, opened.generation, message, prevStateful)
+}
+
+/**
+ * What to store for an envelope whose checks passed (or, at the host, that it has just sealed
+ * from a message it verified): the envelope as received, and the message it carries.
+ */
+export function accepted (envelope: Uint8Array, id: number, generation: number, message: PlaceMessage, prevStateful: number): Accepted {
   const stateful = (message.state?.length ?? 0) > 0
   const record: MessageRecord = {
-    v: 1, id: opened.messageId, generation: opened.generation, envelope: new Uint8Array(bytes),
+    v: 1, id, generation, envelope: new Uint8Array(envelope),
     author: Buffer.from(message.author).toString('hex'), method: message.method, text: message.text ?? null,
     replyTo: message.replyTo ?? null, thread: message.thread ?? null, time: message.time,
     talkId: Buffer.from(message.talkId).toString('hex'), prevStateful: stateful ? prevStateful : null,
