@@ -7,5 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'secushare.js')
 const args = process.argv.slice(2)
-const r = spawnSync(process.execPath, [bin, ...(args.length > 0 ? args : ['start'])], { stdio: 'inherit' })
+// two glibc malloc arenas, as packaging/secushare.service runs the daemon (docs/storage.md, "Memory")
+const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' }
+const r = spawnSync(process.execPath, [bin, ...(args.length > 0 ? args : ['start'])], { stdio: 'inherit', env })
 process.exit(r.status ?? 1)

@@ -166,6 +166,20 @@ describe('net framing', () => {
     await rejectsWith(peer.write(bytes(1)), 'STREAM_CLOSED')
   })
 
+  it('writeMany sends its frames in one write, read back one by one; a frame over MAX_FRAME_BYTES sends none of them', async () => {
+    const { inbound, fs, peer } = await pair()
+    const frames = [bytes(0), bytes(1, 2), bytes(300, 3), bytes(MAX_FRAME_BYTES, 4)]
+    const chunks: number[] = []
+    inbound.addEventListener('message', (evt) => { chunks.push(evt.data.byteLength) })
+    await peer.writeMany(frames)
+    for (const f of frames) assert.deepEqual(await fs.read(MAX_FRAME_BYTES, T), f)
+    assert.equal(chunks.reduce((a, b) => a + b, 0), frames.reduce((a, f) => a + encodeFrameLength(f.length).length + f.length, 0))
+    assert.equal(chunks.length, 1, 'one chunk on the wire')
+    await rejectsWith(peer.writeMany([bytes(3), bytes(MAX_FRAME_BYTES + 1)]), 'LIMIT_EXCEEDED', { limit: 'MAX_FRAME_BYTES' })
+    await peer.writeMany([bytes(5, 5)])
+    assert.deepEqual(await fs.read(MAX_FRAME_BYTES, T), bytes(5, 5), 'the refused batch sent nothing')
+  })
+
   it('pauses the stream while more than one frame is buffered, and resumes as frames are read', async () => {
     const { raw, inbound, fs } = await pair()
     const frame = bytes(MAX_FRAME_BYTES)

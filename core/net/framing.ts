@@ -14,6 +14,8 @@ import { MAX_FRAME_BYTES, MAX_FRAME_PREFIX_BYTES } from '../../protocol/limits.j
 const READ_AHEAD_BYTES = MAX_FRAME_PREFIX_BYTES + MAX_FRAME_BYTES
 /** How long close() waits for queued bytes to leave before it aborts the stream instead. */
 const CLOSE_TIMEOUT_MS = 5_000
+/** Writers batching frames (writeMany) put about this many bytes in one write: under a Noise message (65,535 bytes). */
+export const WRITE_BATCH_BYTES = 60 * 1024
 /** The longest read timeout Node's timers can hold. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
@@ -26,6 +28,8 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1
  * - write() sends one frame; it waits while the stream's send buffer is full (backpressure).
  *   Throws LIMIT_EXCEEDED ('MAX_FRAME_BYTES') for a body over the cap, STREAM_CLOSED if the
  *   stream cannot be written.
+ * - writeMany() sends several frames as one write: one muxer frame, one encryption and one socket
+ *   write for all of them where write() costs one each. The reader sees the same frames.
  * - close() ends our writing side after queued bytes are sent; reading goes on until the remote
  *   closes too. It never throws: if the bytes cannot leave in time, the stream is aborted.
  * - abort() resets the stream at once in both directions; pending reads fail with STREAM_CLOSED.
@@ -40,6 +44,7 @@ export interface FrameStream {
    */
   read (maxBytes: number, timeoutMs: number, limit?: string): Promise<Uint8Array>
   write (frame: Uint8Array): Promise<void>
+  writeMany (frames: Uint8Array[]): Promise<void>
   close (): Promise<void>
   abort (reason: string): void
 }
@@ -115,11 +120,24 @@ class Libp2pFrameStream implements FrameStream {
   }
 
   async write (frame: Uint8Array): Promise<void> {
-    if (frame.byteLength > MAX_FRAME_BYTES) throw limitExceeded('MAX_FRAME_BYTES', MAX_FRAME_BYTES, frame.byteLength)
-    const prefix = encodeFrameLength(frame.byteLength)
-    const bytes = new Uint8Array(prefix.byteLength + frame.byteLength)
-    bytes.set(prefix)
-    bytes.set(frame, prefix.byteLength)
+    await this.writeMany([frame])
+  }
+
+  async writeMany (frames: Uint8Array[]): Promise<void> {
+    let size = 0
+    const prefixes = frames.map((frame) => {
+      if (frame.byteLength > MAX_FRAME_BYTES) throw limitExceeded('MAX_FRAME_BYTES', MAX_FRAME_BYTES, frame.byteLength)
+      const prefix = encodeFrameLength(frame.byteLength)
+      size += prefix.byteLength + frame.byteLength
+      return prefix
+    })
+    const bytes = new Uint8Array(size)
+    let at = 0
+    frames.forEach((frame, i) => {
+      bytes.set(prefixes[i]!, at)
+      bytes.set(frame, at + prefixes[i]!.byteLength)
+      at += prefixes[i]!.byteLength + frame.byteLength
+    })
     try {
       if (this.stream.writableNeedsDrain) await this.stream.onDrain()
       this.stream.send(bytes)

@@ -314,11 +314,12 @@ export async function createNetNode (opts: NetOptions): Promise<NetNode> {
     services.pubsub = (components) => pubsub(components as Parameters<typeof pubsub>[0])
   }
   const bytes = opts.countBytes === true ? new ByteCounter() : undefined
+  const connections = new ConnectionTap(bytes)
   const denied = new Set<string>()
   const deny = (peer: { toString: () => string }): boolean => denied.has(peer.toString()) || ledger.banned(peer.toString())
   const p2p = await createLibp2p({
     start: false,
-    ...(bytes !== undefined ? { metrics: () => byteCountingMetrics(bytes) } : {}),
+    metrics: () => tapMetrics(connections),
     privateKey: loadPeerKey(opts.peerKey),
     addresses: { listen: opts.listen },
     transports: opts.relayClient ? [tcp(), circuitRelayTransport()] : [tcp()],
@@ -627,13 +628,43 @@ class ByteCounter {
   }
 }
 
-/** A libp2p metrics component that only counts bytes (ByteCounter); every metric it hands out is a no-op. */
-function byteCountingMetrics (counter: ByteCounter): Metrics {
+/**
+ * What the node does with every raw connection libp2p upgrades (libp2p hands each to the metrics
+ * component first): it corks the TCP socket of each for the rest of the event-loop turn in which
+ * something is written, so that the frames written in one turn (a Noise length and its ciphertext
+ * are two writes already) leave in one system call; and, with NetOptions.countBytes, counts bytes.
+ */
+class ConnectionTap {
+  constructor (private readonly counter?: ByteCounter) {}
+
+  connection (maConn: MultiaddrConnection): void {
+    this.counter?.track(maConn)
+    // @libp2p/tcp's connections keep their socket here and write through sendData; others (relayed) ride on a TCP one
+    const socket = (maConn as { socket?: unknown }).socket
+    const conn = maConn as { sendData?: (data: unknown) => unknown }
+    if (!(socket instanceof Socket) || typeof conn.sendData !== 'function') return
+    const sendData = conn.sendData.bind(maConn)
+    let corked = false
+    conn.sendData = (data) => {
+      if (!corked && !socket.destroyed) {
+        corked = true
+        socket.cork()
+        process.nextTick(() => { corked = false; socket.uncork() })
+      }
+      return sendData(data)
+    }
+  }
+
+  stream (stream: Stream): void { this.counter?.trackStream(stream) }
+}
+
+/** A libp2p metrics component that only taps connections (ConnectionTap); every metric it hands out is a no-op. */
+function tapMetrics (tap: ConnectionTap): Metrics {
   const none = { update () {}, increment () {}, decrement () {}, reset () {}, observe () {}, timer: () => () => {} }
   const register = (): typeof none => none
   return {
-    trackMultiaddrConnection: (maConn: MultiaddrConnection) => { counter.track(maConn) },
-    trackProtocolStream: (stream: Stream) => { counter.trackStream(stream) },
+    trackMultiaddrConnection: (maConn: MultiaddrConnection) => { tap.connection(maConn) },
+    trackProtocolStream: (stream: Stream) => { tap.stream(stream) },
     registerMetric: register,
     registerMetricGroup: register,
     registerCounter: register,

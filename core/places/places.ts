@@ -13,7 +13,7 @@ import { Redialer } from '../contacts/redial.js'
 import type { Sodium } from '../crypto/sodium.js'
 import type { Ego } from '../identity/ego.js'
 import type { SealedSecret } from '../identity/keystore.js'
-import type { FrameStream } from '../net/framing.js'
+import { WRITE_BATCH_BYTES, type FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
 import { offenceOf } from '../net/offences.js'
 import { requestFrame } from '../net/request.js'
@@ -1134,10 +1134,20 @@ export class Places {
     const start = Math.max(from, member?.sinceId ?? 1)
     if (member !== undefined && p.role === 'host' && from > 1 && Math.min(from - 1, p.head) > (this.db.get<number>('delivery_marks', [p.id, member.ego]) ?? 0)) await this.db.write((tx) => { noteMark(tx, p.id, member.ego, Math.min(from - 1, p.head)) })
     let n = 0
+    let batch: Uint8Array[] = []
+    let bytes = 0
     for (const e of this.db.entries<MessageRecord>('messages', { start: [p.id, start], end: [p.id, to > 0 ? to + 1 : Number.MAX_SAFE_INTEGER] })) {
       if (n++ >= MAX_REPLAY_BATCH) break
-      await s.write(encodeWire('_notice_place_replay', { _envelope: e.value.envelope }))
+      const frame = encodeWire('_notice_place_replay', { _envelope: e.value.envelope })
+      if (bytes + frame.byteLength > WRITE_BATCH_BYTES && batch.length > 0) {
+        await s.writeMany(batch)
+        batch = []
+        bytes = 0
+      }
+      batch.push(frame)
+      bytes += frame.byteLength
     }
-    await s.write(encodeWire('_notice_place_replay_end'))
+    batch.push(encodeWire('_notice_place_replay_end'))
+    await s.writeMany(batch)
   }
 }

@@ -11,7 +11,7 @@
  */
 import { MAX_PUSH_QUEUE_BYTES } from '../../protocol/limits.js'
 import { PLACE_PROTOCOL } from '../../protocol/place-wire.js'
-import type { FrameStream } from '../net/framing.js'
+import { WRITE_BATCH_BYTES, type FrameStream } from '../net/framing.js'
 import type { NetNode } from '../net/node.js'
 
 /** Places with at most this many members besides the host are delivered directly (8 copies per post at most). */
@@ -68,17 +68,24 @@ export class Pusher {
     lane.running = true
     clearTimeout(lane.idle)
     while (lane.queue.length > 0 && !this.stopped) {
-      const frame = lane.queue[0]!
-      if (!await this.write(peer, lane, frame)) {
+      // what queued up meanwhile leaves in one write
+      const batch: Uint8Array[] = []
+      let bytes = 0
+      for (const frame of lane.queue) {
+        if (batch.length > 0 && bytes + frame.byteLength > WRITE_BATCH_BYTES) break
+        batch.push(frame)
+        bytes += frame.byteLength
+      }
+      if (!await this.write(peer, lane, batch)) {
         // the peer is gone: what waits is replayed by the member when it is back
         this.stats.dropped += lane.queue.length
         lane.queue = []
         lane.bytes = 0
         break
       }
-      lane.queue.shift()
-      lane.bytes -= frame.byteLength
-      this.stats.sent++
+      lane.queue.splice(0, batch.length)
+      lane.bytes -= bytes
+      this.stats.sent += batch.length
     }
     lane.running = false
     if (this.stopped) return
@@ -86,8 +93,8 @@ export class Pusher {
     lane.idle.unref()
   }
 
-  /** Writes one frame, on a fresh stream once more if the one in use broke (the member may have hung up on it). */
-  private async write (peer: string, lane: Lane, frame: Uint8Array): Promise<boolean> {
+  /** Writes frames, on a fresh stream once more if the one in use broke (the member may have hung up on it). */
+  private async write (peer: string, lane: Lane, frames: Uint8Array[]): Promise<boolean> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         if (lane.stream === undefined) {
@@ -95,7 +102,7 @@ export class Pusher {
           lane.stream = await this.net.openStream(peer, [], PLACE_PROTOCOL)
           this.stats.streams++
         }
-        await lane.stream.write(frame)
+        await lane.stream.writeMany(frames)
         return true
       } catch {
         lane.stream?.abort('push failed')
