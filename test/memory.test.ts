@@ -167,6 +167,7 @@ describe('memory of a daemon under load', function () {
     const parts = (u: NodeJS.MemoryUsage): string => `rss ${mib(u.rss)}, V8 heap ${mib(u.heapTotal)} (used ${mib(u.heapUsed)}), external ${mib(u.external)} MiB`
 
     const max = Math.max(...samples.map((s) => s.privateMib))
+    const maxAt = samples.find((x) => x.privateMib === max)!.t
     // means over a minute: private memory moves by tens of MiB from second to second (GC, allocator)
     const meanOver = (from: number, to: number): number => {
       const xs = samples.filter((x) => x.t >= from && x.t < to).map((x) => x.privateMib)
@@ -177,7 +178,7 @@ describe('memory of a daemon under load', function () {
     const lastMinute = meanOver(WARMUP_MS + RUN_MS - 60_000, WARMUP_MS + RUN_MS)
     const last = samples.at(-1)!
     console.log(`      ${PEERS} peers; ${sent} posts in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s; ${skipped} of ${offered} offered skipped while ${MAX_INFLIGHT} waited); ` +
-      `subject private memory max ${max.toFixed(0)} MiB, end ${last.privateMib.toFixed(0)} MiB${RUN_MS > GROWTH_FROM_MS ? `, mean over minute 2 ${minute2.toFixed(0)} MiB, over the last minute ${lastMinute.toFixed(0)} MiB` : ''}; file-backed (LMDB map) at the end ${last.fileMib.toFixed(0)} MiB; ` +
+      `subject private memory max ${max.toFixed(0)} MiB (at ${(maxAt / 1000).toFixed(0)} s), end ${last.privateMib.toFixed(0)} MiB${RUN_MS > GROWTH_FROM_MS ? `, mean over minute 2 ${minute2.toFixed(0)} MiB, over the last minute ${lastMinute.toFixed(0)} MiB` : ''}; file-backed (LMDB map) at the end ${last.fileMib.toFixed(0)} MiB; ` +
       `live heap ${heapAtBase !== undefined ? `at minute 2 ${mib(heapAtBase)} MiB, ` : ''}at the end ${mib(heapAtEnd)} MiB`)
     const byMinute = samples.filter((x, i) => i === 0 || Math.floor(x.t / 60_000) > Math.floor(samples[i - 1]!.t / 60_000))
     console.log(`      subject private memory at the start of each minute: ${byMinute.map((x) => x.privateMib.toFixed(0)).join(', ')} MiB`)
