@@ -435,8 +435,14 @@ export class Places {
    * of up to `directDelivery` members besides me (core/places/push.ts), else on gossipsub.
    */
   private async publish (p: PlaceRecord, envelope: Uint8Array): Promise<void> {
-    const peers = new Set(this.members(p.id).filter((m) => m.status === 'member' && m.peerId !== '' && m.peerId !== this.d.net.peerId).map((m) => m.peerId))
-    if (peers.size <= (this.d.directDelivery ?? DIRECT_DELIVERY_MEMBERS)) {
+    const limit = this.d.directDelivery ?? DIRECT_DELIVERY_MEMBERS
+    // member nodes, read only as far as needed to know the place is too large (it may have millions)
+    const peers = new Set<string>()
+    for (const { value: m } of this.db.entries<MemberRecord>('members', { start: [p.id, ''], end: [p.id, '\uffff'] })) {
+      if (m.status === 'member' && m.peerId !== '' && m.peerId !== this.d.net.peerId) peers.add(m.peerId)
+      if (peers.size > limit) break
+    }
+    if (peers.size <= limit) {
       const frame = encodeWire('_notice_place_push', { _place: Buffer.from(p.id, 'hex'), _envelope: envelope })
       for (const peer of peers) this.pusher.send(peer, frame)
       return
