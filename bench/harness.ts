@@ -59,12 +59,12 @@ export async function until (check: () => boolean, ms: number, everyMs = 10): Pr
   }
 }
 
-/** Creates and starts `n` nodes in one temporary directory. */
 /**
- * `keepPorts`: a node started again listens on the port it had (as a daemon with a fixed
- * `--listen` port does), so the addresses others keep for it stay right.
+ * Creates and starts `n` nodes in one temporary directory. `keepPorts`: a node started again
+ * listens on the port it had (as a daemon with a fixed `--listen` port does), so the addresses
+ * others keep for it stay right. `directDelivery`: PlacesDeps.directDelivery of every node
+ * (default: the daemon's).
  */
-/** `directDelivery`: PlacesDeps.directDelivery of every node (default: the daemon's). */
 export async function createCluster (n: number, opts: { heartbeatMs: number, prefix?: string, keepPorts?: boolean, directDelivery?: number }): Promise<Cluster> {
   const root = mkdtempSync(join(tmpdir(), 'secushare-bench-places-'))
   const nodes: BenchNode[] = []
