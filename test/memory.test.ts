@@ -106,8 +106,8 @@ describe('memory of a daemon under load', function () {
     await host.home.store.write((tx) => {
       ContactBook.put(tx, { v: 1, ego: ego.publicKey, self: host.ego.id, petname: 'subject', nick: 'subject', peerId: subjectPeer, addrs: [`/ip4/127.0.0.1/tcp/${port}`], added: now, lastSeen: null })
     })
-    // with the malloc setting packaging/secushare.service and `npm start` run the daemon with
-    subject = await startDaemonProcess(dir, ['--no-mdns', '--listen', `/ip4/127.0.0.1/tcp/${port}`], { NODE_OPTIONS: '--inspect=127.0.0.1:0', MALLOC_ARENA_MAX: '2' })
+    // with the malloc and V8 settings packaging/secushare.service and `npm start` run the daemon with
+    subject = await startDaemonProcess(dir, ['--no-mdns', '--listen', `/ip4/127.0.0.1/tcp/${port}`], { NODE_OPTIONS: '--inspect=127.0.0.1:0', MALLOC_ARENA_MAX: '2' }, 'daemon', ['--heap-growing-percent=50'])
     const pid = subject.proc.pid!
     const url = inspectorUrl(subject.stderr())
     assert.ok(url !== undefined, `no inspector address: ${subject.stderr()}`)

@@ -14,10 +14,13 @@ export interface RunningDaemon {
 const running = new Set<ChildProcess>()
 if (typeof after === 'function') after(() => { for (const p of running) p.kill('SIGKILL') })
 
-/** Starts `secushare daemon` (or `command`) for `home` on 127.0.0.1 (no mDNS unless `extra` says otherwise). */
-export async function startDaemonProcess (home: string, extra: string[] = ['--no-mdns'], env: Record<string, string> = {}, command = 'daemon'): Promise<RunningDaemon> {
+/**
+ * Starts `secushare daemon` (or `command`) for `home` on 127.0.0.1 (no mDNS unless `extra` says
+ * otherwise). `nodeArgs` go to node itself, before the script.
+ */
+export async function startDaemonProcess (home: string, extra: string[] = ['--no-mdns'], env: Record<string, string> = {}, command = 'daemon', nodeArgs: string[] = []): Promise<RunningDaemon> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SECUSHARE_')))
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'secushare.js'), '--home', home, command,
+  const proc = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'bin', 'secushare.js'), '--home', home, command,
     '--listen', '/ip4/127.0.0.1/tcp/0', '--rpc', '127.0.0.1:0', '--json', ...extra], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(proc)
   let err = ''
